@@ -1,0 +1,37 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text.Json.Serialization;
+
+namespace PatrolHub.Grains.Ids;
+
+/// <summary>A mirrored pair id, <c>SECTOR-P####</c>, e.g. <c>TCA-P0001</c>; numbered per sector.</summary>
+[GenerateSerializer, Immutable]
+[JsonConverter(typeof(IdJsonConverter<PairId>))]
+public readonly record struct PairId(string Value) : IParsable<PairId>
+{
+    public SectorId Sector => new(Value[..3]);
+
+    public static PairId Create(SectorId sector, int number) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"{sector}-P{number:D4}"));
+
+    static PairId IParsable<PairId>.Parse(string s, IFormatProvider? provider) => Parse(s);
+
+    public static PairId Parse(string s) => TryParse(s, null, out var id)
+        ? id
+        : throw new DomainValidationException("pair_id", $"'{s}' is not a pair id; expected SECTOR-P#### such as TCA-P0001.");
+
+    public static bool TryParse([NotNullWhen(true)] string? s, IFormatProvider? provider, out PairId result)
+    {
+        result = default;
+        if (s is null || s.Length < 6 || s[3] != '-' || char.ToUpperInvariant(s[4]) != 'P'
+            || !SectorId.TryParse(s[..3], null, out _) || !s[5..].All(char.IsAsciiDigit))
+        {
+            return false;
+        }
+
+        result = new PairId(s.ToUpperInvariant());
+        return true;
+    }
+
+    public override string ToString() => Value;
+}

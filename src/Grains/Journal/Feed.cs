@@ -1,0 +1,31 @@
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Units;
+
+namespace PatrolHub.Grains.Journal;
+
+/// <summary>
+/// What one subscriber receives: a unit's feed is what is addressed to it (its partner's positions,
+/// its pairing changes); a sector's feed is everything recorded in the sector.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record Feed(UnitId? Unit, SectorId? Sector)
+{
+    public static Feed ForUnit(UnitId unit) => new(unit, null);
+
+    public static Feed ForSector(SectorId sector) => new(null, sector);
+
+    public bool Matches(HubEvent e)
+    {
+        var keys = e.Keys();
+        return Unit is { } unit
+            ? keys.ToUnit == unit || (keys.Unit == unit && keys.Kind != PositionRecorded.Kind)
+            : keys.Sector == Sector;
+    }
+
+    /// <summary>The same test as <see cref="Matches"/>, as SQL over the journal's key columns.</summary>
+    internal (string Where, string Key) ToSql() => Unit is { } unit
+        ? ("(to_unit = $key OR (unit = $key AND kind <> 'position'))", unit.Value)
+        : ("sector = $key", Sector!.Value.Value);
+
+    public override string ToString() => Unit is { } unit ? $"unit {unit}" : $"sector {Sector}";
+}

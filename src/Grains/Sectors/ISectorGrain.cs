@@ -1,0 +1,46 @@
+using PatrolHub.Grains.Geo;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Live;
+using PatrolHub.Grains.Pairs;
+using PatrolHub.Grains.Security;
+
+namespace PatrolHub.Grains.Sectors;
+
+/// <summary>A border sector, keyed by its <see cref="SectorId"/>: its units' last positions, its pairs, and the
+/// authority for pairing in it. Its feed is everything recorded in the sector.</summary>
+[Alias("patrolhub.sector")]
+public interface ISectorGrain : IFeedGrain
+{
+    [ReadOnly, AlwaysInterleave, Alias("status")]
+    Task<SectorSnapshot> GetStatus();
+
+    [ReadOnly, AlwaysInterleave, Alias("active-pair-of")]
+    Task<PairInfo?> ActivePairOf(UnitId unit);
+
+    [ReadOnly, AlwaysInterleave, Alias("list-pairs")]
+    Task<IReadOnlyList<PairStatus>> ListPairs(bool includeDissolved);
+
+    /// <summary>One nation's command proposes a pair of a U.S. and a Mexican unit of this sector.</summary>
+    [Alias("propose-pair")]
+    Task<PairStatus> ProposePair(UnitId us, UnitId mx, Identity by);
+
+    /// <summary>The other nation's command accepts; the pair becomes active.</summary>
+    [Alias("accept-pair")]
+    Task<PairStatus> AcceptPair(PairId id, Identity by);
+
+    /// <summary>Either nation's command ends a proposed or active pair.</summary>
+    [Alias("dissolve-pair")]
+    Task<PairStatus> DissolvePair(PairId id, Identity by);
+
+    [OneWay, Alias("position")]
+    Task OnPosition(JournalRecord record);
+}
+
+[GenerateSerializer, Immutable]
+public sealed record PairStatus(PairInfo Pair, double? DriftKm);
+
+/// <summary>Sector status. <see cref="Cursor"/> is the journal head when it was taken; positions still
+/// in flight at that moment may be missing, and are superseded by the next ones.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SectorSnapshot(SectorInfo Sector, IReadOnlyList<JournalRecord> Units, IReadOnlyList<PairStatus> Pairs, long Cursor);

@@ -1,0 +1,31 @@
+using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Live;
+using PatrolHub.Grains.Pairs;
+
+namespace PatrolHub.Grains.Units;
+
+/// <summary>One patrol unit, keyed by its <see cref="Ids.UnitId"/>. Its feed is what is addressed to it.</summary>
+[Alias("patrolhub.unit")]
+public interface IPatrolUnitGrain : IFeedGrain
+{
+    /// <summary>The unit's recorded state, for a connecting app.</summary>
+    [ReadOnly, Alias("status")]
+    Task<UnitState> GetState();
+
+    /// <summary>Records a position (durably) and shares it. A repeated sequence with the same content is
+    /// acknowledged again without a second record.</summary>
+    [Alias("report")]
+    Task<PositionAck> Report(PositionReport report);
+
+    [OneWay, AlwaysInterleave, Alias("partner-position")]
+    Task OnPartnerPosition(JournalRecord record);
+
+    [Alias("pair-changed")]
+    Task OnPairChanged(JournalRecord record);
+}
+
+[GenerateSerializer, Immutable]
+public sealed record PositionAck(long Sequence, long Cursor, DateTimeOffset RecordedAt);
+
+[GenerateSerializer, Immutable]
+public sealed record UnitState(long LastSequence, PairInfo? Pair, JournalRecord? LastPosition);

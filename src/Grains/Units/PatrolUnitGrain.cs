@@ -1,0 +1,131 @@
+using Microsoft.Extensions.Logging;
+using PatrolHub.Grains.Geo;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Live;
+using PatrolHub.Grains.Pairs;
+using PatrolHub.Grains.Telemetry;
+
+namespace PatrolHub.Grains.Units;
+
+/// <summary>
+/// A patrol unit's live view, rebuilt from the journal on activation: its last sequence and position,
+/// its active pair and its partner's last chainage (for mirror drift).
+/// </summary>
+public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time, ILogger<PatrolUnitGrain> logger) : Grain, IPatrolUnitGrain
+{
+    private static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
+    private readonly FeedObservers _observers = new(logger);
+    private UnitId _id;
+    private JournalRecord? _last;
+    private PairInfo? _pair;
+    private double? _partnerChainageKm;
+
+    private long LastSequence => (_last?.Event as PositionRecorded)?.Report.Sequence ?? 0;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _id = UnitId.Parse(this.GetPrimaryKeyString());
+        _last = await LatestPositionAsync(_id);
+        _pair = await GrainFactory.Sector(_id.Sector).ActivePairOf(_id);
+        if (_pair is not null) await LoadPartnerAsync(_pair);
+    }
+
+    public Task<bool> Subscribe(IFeedObserver observer) => Task.FromResult(_observers.Subscribe(observer));
+
+    public Task Unsubscribe(IFeedObserver observer)
+    {
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    public Task<UnitState> GetState() => Task.FromResult(new UnitState(LastSequence, _pair, _last));
+
+    public async Task<PositionAck> Report(PositionReport report)
+    {
+        Validate(report);
+        if (report.Sequence <= LastSequence) return await AcknowledgeRepeatAsync(report);
+
+        var location = SectorCatalog.Default.Boundary.Locate(report.Point);
+        var drift = _pair is not null && _partnerChainageKm is { } partner ? Math.Abs(location.ChainageKm - partner) : (double?)null;
+        var e = new PositionRecorded(_id, report, location, _pair?.Id, _pair?.PartnerOf(_id), drift);
+        var record = await journal.AppendAsync(e);
+        _last = record;
+        HubMetrics.PositionsAccepted.Add(1);
+
+        if (_pair is not null) _ = GrainFactory.Unit(_pair.PartnerOf(_id)).OnPartnerPosition(record);
+        _ = GrainFactory.Sector(_id.Sector).OnPosition(record);
+        return new PositionAck(report.Sequence, record.Cursor, record.RecordedAt);
+    }
+
+    public Task OnPartnerPosition(JournalRecord record)
+    {
+        if (record.Event is PositionRecorded position && _pair is not null && position.Pair == _pair.Id)
+        {
+            _partnerChainageKm = position.Location.ChainageKm;
+            _observers.Publish(record);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task OnPairChanged(JournalRecord record)
+    {
+        var pair = ((PairChanged)record.Event).Pair;
+        if (pair.State == PairState.Active)
+        {
+            _pair = pair;
+            await LoadPartnerAsync(pair);
+        }
+        else if (pair.State == PairState.Dissolved && _pair?.Id == pair.Id)
+        {
+            _pair = null;
+            _partnerChainageKm = null;
+        }
+
+        _observers.Publish(record);
+    }
+
+    private async Task<PositionAck> AcknowledgeRepeatAsync(PositionReport report)
+    {
+        var earlier = await journal.ReadAsync(new JournalQuery(PositionRecorded.Kind) { Unit = _id, UnitSequence = report.Sequence });
+        if (earlier is not [var record])
+        {
+            throw new DomainConflictException(
+                $"sequence {report.Sequence} is not greater than {LastSequence}, the last sequence recorded for {_id}; sequences must increase.");
+        }
+
+        if (((PositionRecorded)record.Event).Report != report)
+            throw new DomainConflictException($"sequence {report.Sequence} of {_id} was already recorded with a different position.");
+        return new PositionAck(report.Sequence, record.Cursor, record.RecordedAt);
+    }
+
+    private void Validate(PositionReport report)
+    {
+        if (report.Sequence <= 0)
+            throw new DomainValidationException("sequence", $"sequence must be positive; got {report.Sequence}.");
+        GeoPoint.Validate(report.Point.Latitude, report.Point.Longitude);
+        var now = time.GetUtcNow();
+        if (report.GnssTime > now + MaxFutureSkew)
+            throw new DomainValidationException("gnss_time", $"gnss_time {report.GnssTime:O} is more than {MaxFutureSkew.TotalMinutes} minutes ahead of the hub's clock ({now:O}).");
+        if (report.GnssTime.Year < 2000)
+            throw new DomainValidationException("gnss_time", "gnss_time is missing or before the year 2000.");
+        if (!float.IsFinite(report.AccuracyM) || report.AccuracyM is < 0 or > 100_000)
+            throw new DomainValidationException("accuracy_m", $"accuracy_m {report.AccuracyM} is outside 0..100000.");
+        if (!float.IsFinite(report.HeadingDeg) || report.HeadingDeg is < 0 or >= 360)
+            throw new DomainValidationException("heading_deg", $"heading_deg {report.HeadingDeg} is outside 0..360.");
+        if (!float.IsFinite(report.SpeedMps) || report.SpeedMps is < 0 or > 350)
+            throw new DomainValidationException("speed_mps", $"speed_mps {report.SpeedMps} is outside 0..350.");
+        if (!Enum.IsDefined(report.Status))
+            throw new DomainValidationException("status", "status must be on patrol, responding or off duty.");
+    }
+
+    private async Task LoadPartnerAsync(PairInfo pair)
+    {
+        var partner = await LatestPositionAsync(pair.PartnerOf(_id));
+        _partnerChainageKm = (partner?.Event as PositionRecorded)?.Location.ChainageKm;
+    }
+
+    private async Task<JournalRecord?> LatestPositionAsync(UnitId unit) =>
+        (await journal.ReadAsync(new JournalQuery(PositionRecorded.Kind) { Unit = unit, Last = 1 })).SingleOrDefault();
+}
