@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Globalization;
+using PatrolHub.Client.Sectors;
+using PatrolHub.V1;
+
+namespace PatrolHub.Client.Cli;
+
+internal static class SectorCommands
+{
+    public static Command BuildSector()
+    {
+        var list = new Command("list", "List the sector catalogue");
+        list.SetAction(async (result, cancellationToken) =>
+        {
+            var (client, output, channel) = GlobalOptions.CommandClient(result);
+            using (channel)
+            {
+                foreach (var s in (await client.ListSectorsAsync(new ListSectorsRequest(), cancellationToken: cancellationToken)).Sectors)
+                {
+                    output.Write(
+                        new { type = "sector", code = s.Code, name_en = s.NameEn, name_es = s.NameEs, start_km = s.StartKm, end_km = s.EndKm },
+                        string.Create(CultureInfo.InvariantCulture, $"{s.Code}  km {s.StartKm,7:F1} – {s.EndKm,7:F1}  {s.NameEn} / {s.NameEs}"));
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+
+        var code = new Argument<string>("sector") { Description = "Sector code, e.g. TCA" };
+        var show = new Command("show", "Show a sector's status: units, pairs and drift") { code };
+        show.SetAction(async (result, cancellationToken) =>
+        {
+            var (client, output, channel) = GlobalOptions.CommandClient(result);
+            using (channel)
+            {
+                var status = await client.GetSectorAsync(new GetSectorRequest { Sector = result.GetValue(code) }, cancellationToken: cancellationToken);
+                PrintSnapshot(output, status, status.Cursor);
+            }
+
+            return ExitCodes.Ok;
+        });
+
+        return new Command("sector", "Sector catalogue and status") { list, show };
+    }
+
+    public static Command BuildWatch()
+    {
+        var sector = new Option<string>("--sector") { Description = "Sector code, e.g. TCA", Required = true };
+        var duration = new Option<string?>("--duration") { Description = "Stop after this long, e.g. 30s (default: until interrupted)" };
+        var resume = new Option<ulong>("--resume-from") { Description = "Resume after this cursor instead of starting with a snapshot" };
+        var watch = new Command("watch", "Watch a sector live: a snapshot, then every change") { sector, duration, resume };
+        watch.SetAction(async (result, cancellationToken) =>
+        {
+            var (_, output, channel) = GlobalOptions.CommandClient(result);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (result.GetValue(duration) is { } d) stop.CancelAfter(Durations.Parse(d));
+            using (channel)
+            {
+                try
+                {
+                    var watcher = new SectorWatch(channel, result.GetValue(sector)!, result.GetValue(resume));
+                    await foreach (var update in watcher.WatchAsync(stop.Token))
+                    {
+                        switch (update.BodyCase)
+                        {
+                            case SectorUpdate.BodyOneofCase.Snapshot:
+                                PrintSnapshot(output, update.Snapshot, update.Cursor);
+                                break;
+                            case SectorUpdate.BodyOneofCase.Position:
+                                output.Write(Render.PositionJson(update.Position, update.Cursor), Render.PositionText(update.Position));
+                                break;
+                            case SectorUpdate.BodyOneofCase.Pair:
+                                output.Write(Render.PairJson(update.Pair, update.Cursor), Render.PairText(update.Pair));
+                                break;
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    // Duration elapsed or interrupted.
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+        return watch;
+    }
+
+    private static void PrintSnapshot(Output output, SectorStatus status, ulong cursor)
+    {
+        var s = status.Sector;
+        output.Write(
+            new
+            {
+                type = "snapshot",
+                cursor,
+                sector = s.Code,
+                name_en = s.NameEn,
+                name_es = s.NameEs,
+                units = status.Units.Select(u => Render.PositionJson(u, 0)),
+                pairs = status.Pairs.Select(p => Render.PairJson(p)),
+            },
+            string.Create(CultureInfo.InvariantCulture, $"{s.Code} {s.NameEn} / {s.NameEs}: {status.Units.Count} units, {status.Pairs.Count} pairs (cursor {cursor})"));
+        if (output.Json) return;
+        foreach (var unit in status.Units) output.Write(unit, "  " + Render.PositionText(unit));
+        foreach (var pair in status.Pairs) output.Write(pair, "  " + Render.PairText(pair));
+    }
+}

@@ -1,0 +1,131 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace PatrolHub.Client.Pki;
+
+/// <summary>
+/// A development PKI made with .NET's own crypto: a hub CA and the hub's server certificate, one client CA
+/// per nation, and identities those CAs issue. Files are PEM certificates and password-less PFX files.
+/// </summary>
+public sealed class DevelopmentPki(string folder)
+{
+    public const string HubCa = "hub-ca.crt";
+    public const string HubCertificate = "hub.pfx";
+
+    private static readonly string[] Nations = ["US", "MX"];
+
+    public string Folder { get; } = Path.GetFullPath(folder);
+
+    public static string CaCertificate(string nation) => $"{nation.ToLowerInvariant()}-ca.crt";
+
+    public string PathOf(string file) => Path.Combine(Folder, file);
+
+    public bool Exists => File.Exists(PathOf(HubCertificate)) && Nations.All(n => File.Exists(PathOf(CaCertificate(n))));
+
+    /// <summary>The sample identities <c>certs init</c> issues.</summary>
+    public static IReadOnlyList<IdentitySpec> Samples { get; } =
+    [
+        IdentitySpec.Unit("US-TCA-0101"), IdentitySpec.Unit("MX-TCA-0101"),
+        IdentitySpec.Command("US", "TCA"), IdentitySpec.Command("MX", "TCA"),
+        IdentitySpec.Joint("US"), IdentitySpec.Joint("MX"),
+    ];
+
+    /// <summary>Creates the CAs, the hub certificate and the sample identities; returns the files written.</summary>
+    public IReadOnlyList<string> Init(IEnumerable<string>? hostNames = null)
+    {
+        Directory.CreateDirectory(Folder);
+        var written = new List<string>();
+        using var hubCa = CreateCa("PatrolHub Hub CA (development)");
+        written.Add(WritePem(HubCa, hubCa));
+        using var hub = IssueServer(hubCa, hostNames ?? ["localhost"]);
+        written.Add(WritePfx(HubCertificate, hub));
+        foreach (var nation in Nations)
+        {
+            using var ca = CreateCa($"PatrolHub {nation} Client CA (development)");
+            written.Add(WritePem(CaCertificate(nation), ca));
+            written.Add(WritePfx($"{nation.ToLowerInvariant()}-ca.pfx", ca));
+        }
+
+        written.AddRange(Samples.Select(s => Issue(s)));
+        return written;
+    }
+
+    /// <summary>Issues an identity from its nation's CA into <c>NAME.pfx</c> (or <paramref name="file"/>).</summary>
+    public string Issue(IdentitySpec identity, string? file = null)
+    {
+        using var certificate = IssueInMemory(identity);
+        return WritePfx(file ?? $"{identity.Name}.pfx", certificate);
+    }
+
+    /// <summary>Issues an identity without writing it, for simulated units.</summary>
+    public X509Certificate2 IssueInMemory(IdentitySpec identity)
+    {
+        var caFile = PathOf($"{identity.Nation.ToLowerInvariant()}-ca.pfx");
+        if (!File.Exists(caFile))
+            throw new FileNotFoundException($"The {identity.Nation} CA's key is not in {Folder}; run 'patrolhub certs init' or point --certs at the PKI folder.", caFile);
+        using var ca = X509CertificateLoader.LoadPkcs12FromFile(caFile, null, X509KeyStorageFlags.Exportable);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={identity.Name}, O=PatrolHub {identity.Nation}", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddUri(new Uri(identity.Uri));
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        return Sign(request, ca, key, TimeSpan.FromDays(397));
+    }
+
+    private static X509Certificate2 IssueServer(X509Certificate2 ca, IEnumerable<string> hostNames)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=PatrolHub hub", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (var host in hostNames) san.AddDnsName(host);
+        san.AddIpAddress(IPAddress.Loopback);
+        san.AddIpAddress(IPAddress.IPv6Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        return Sign(request, ca, key, TimeSpan.FromDays(397));
+    }
+
+    private static X509Certificate2 CreateCa(string name)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA384);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        var now = DateTimeOffset.UtcNow;
+        return request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(5));
+    }
+
+    private static X509Certificate2 Sign(CertificateRequest request, X509Certificate2 ca, ECDsa key, TimeSpan lifetime)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        using var signed = request.Create(ca, now.AddMinutes(-5), now + lifetime, serial);
+        return signed.CopyWithPrivateKey(key);
+    }
+
+    private string WritePem(string file, X509Certificate2 certificate)
+    {
+        var path = PathOf(file);
+        File.WriteAllText(path, certificate.ExportCertificatePem() + "\n");
+        return path;
+    }
+
+    private string WritePfx(string file, X509Certificate2 certificate)
+    {
+        var path = PathOf(file);
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+}

@@ -1,0 +1,1 @@
+return await PatrolHub.Client.Cli.CliApp.RunAsync(args);

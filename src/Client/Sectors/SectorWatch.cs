@@ -1,0 +1,46 @@
+using System.Runtime.CompilerServices;
+using Grpc.Core;
+using Grpc.Net.Client;
+using PatrolHub.Client.Connection;
+using PatrolHub.V1;
+
+namespace PatrolHub.Client.Sectors;
+
+/// <summary>Watches a sector: a snapshot, then every change; reconnects and resumes after the last cursor seen.</summary>
+public sealed class SectorWatch(GrpcChannel channel, string sector, ulong resumeFrom = 0)
+{
+    private readonly CommandService.CommandServiceClient _client = new(channel);
+
+    /// <summary>The cursor of the last update received.</summary>
+    public ulong Cursor { get; private set; } = resumeFrom;
+
+    /// <summary>Updates until cancelled; throws <see cref="RpcException"/> when the hub refuses the watch.</summary>
+    public async IAsyncEnumerable<SectorUpdate> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var attempt = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            using var call = _client.WatchSector(new WatchSectorRequest { Sector = sector, ResumeFrom = Cursor }, cancellationToken: cancellationToken);
+            var stream = call.ResponseStream;
+            while (true)
+            {
+                SectorUpdate update;
+                try
+                {
+                    if (!await stream.MoveNext(cancellationToken)) break;
+                    update = stream.Current;
+                }
+                catch (RpcException e) when (Retry.IsTransient(e.StatusCode) && !cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                attempt = 0;
+                Cursor = Math.Max(Cursor, update.Cursor);
+                yield return update;
+            }
+
+            await Task.Delay(Retry.Backoff(attempt++), cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using Google.Protobuf.WellKnownTypes;
+using PatrolHub.V1;
+
+namespace PatrolHub.Client.Units;
+
+/// <summary>Sends a unit's positions at a steady rate through a session, awaiting each acknowledgement.</summary>
+public static class PatrolLoop
+{
+    /// <summary>Runs until the source ends or <paramref name="cancellationToken"/> fires; reports each acknowledgement
+    /// with its latency. Returns the number of positions acknowledged.</summary>
+    public static async Task<int> RunAsync(
+        UnitSession session, PositionSource source, double rateHz, ulong lastSequence,
+        Action<PositionUpdate, Ack, TimeSpan>? acknowledged, CancellationToken cancellationToken, TimeSpan initialDelay = default)
+    {
+        var sequence = lastSequence;
+        var count = 0;
+        try
+        {
+            if (initialDelay > TimeSpan.Zero) await Task.Delay(initialDelay, cancellationToken);
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / rateHz));
+            do
+            {
+                var now = DateTimeOffset.UtcNow;
+                if (source.FixAt(now) is not var (lat, lon, heading, speed)) break;
+                var update = new PositionUpdate
+                {
+                    Sequence = ++sequence,
+                    GnssTime = Timestamp.FromDateTimeOffset(now),
+                    Latitude = lat,
+                    Longitude = lon,
+                    AccuracyM = 5,
+                    HeadingDeg = (float)heading % 360,
+                    SpeedMps = (float)speed,
+                    Status = UnitStatus.OnPatrol,
+                };
+                var ack = await session.SendAsync(update, cancellationToken);
+                count++;
+                acknowledged?.Invoke(update, ack, DateTimeOffset.UtcNow - now);
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped on request.
+        }
+
+        return count;
+    }
+}

@@ -1,0 +1,216 @@
+using System.Threading.Channels;
+using Grpc.Core;
+using Grpc.Net.Client;
+using PatrolHub.Client.Connection;
+using PatrolHub.V1;
+
+namespace PatrolHub.Client.Units;
+
+/// <summary>
+/// A patrol unit's connection to the hub that survives disconnects: it reconnects, resumes its feed after the
+/// last cursor it saw, and resends every position not yet acknowledged, in order.
+/// </summary>
+public sealed class UnitSession : IAsyncDisposable
+{
+    private readonly PatrolService.PatrolServiceClient _client;
+    private readonly string _unitId;
+    private readonly Channel<HubMessage> _events = Channel.CreateUnbounded<HubMessage>(new() { SingleWriter = true });
+    private readonly SemaphoreSlim _send = new(1, 1);
+    private readonly SortedDictionary<ulong, (PositionUpdate Update, TaskCompletionSource<Ack> Ack)> _unacked = [];
+    private readonly TaskCompletionSource<Welcome> _firstWelcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stop = new();
+    private AsyncDuplexStreamingCall<UnitMessage, HubMessage>? _call;
+    private Task _run = Task.CompletedTask;
+
+    /// <param name="channel">A channel presenting this unit's identity.</param>
+    /// <param name="unitId">The unit to publish as.</param>
+    /// <param name="resumeFrom">Resume the feed after this cursor (0: live only).</param>
+    public UnitSession(GrpcChannel channel, string unitId, ulong resumeFrom = 0)
+    {
+        _client = new PatrolService.PatrolServiceClient(channel);
+        _unitId = unitId;
+        Cursor = resumeFrom;
+    }
+
+    /// <summary>The cursor of the last event received; a new session given it misses nothing.</summary>
+    public ulong Cursor { get; private set; }
+
+    /// <summary>Partner positions and pairing changes, in the order received. Completes, with the error if any, when the session ends.</summary>
+    public ChannelReader<HubMessage> Events => _events.Reader;
+
+    /// <summary>Ends when the session is disposed, or faults with the hub's refusal (for example PERMISSION_DENIED).</summary>
+    public Task Completion => _run;
+
+    /// <summary>How many times the session has reconnected.</summary>
+    public int Reconnects { get; private set; }
+
+    /// <summary>Connects and returns the hub's welcome; throws <see cref="RpcException"/> if the hub refuses.</summary>
+    public async Task<Welcome> StartAsync(CancellationToken cancellationToken = default)
+    {
+        _run = RunAsync();
+        return await _firstWelcome.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Sends a position; completes when the hub has durably recorded it.</summary>
+    public async Task<Ack> SendAsync(PositionUpdate update, CancellationToken cancellationToken = default)
+    {
+        var ack = new TaskCompletionSource<Ack>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _send.WaitAsync(cancellationToken);
+        try
+        {
+            if (_run.IsCompleted) throw new InvalidOperationException("The session has ended.", _run.Exception?.InnerException);
+            lock (_unacked) _unacked[update.Sequence] = (update, ack);
+            if (_call is { } call) await TryWriteAsync(call, new UnitMessage { Position = update });
+        }
+        finally
+        {
+            _send.Release();
+        }
+
+        return await ack.Task.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _run;
+        }
+        catch (RpcException)
+        {
+            // Already surfaced through Completion.
+        }
+
+        _stop.Dispose();
+        _send.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        var attempt = 0;
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var call = _client.Connect(cancellationToken: _stop.Token);
+                await call.RequestStream.WriteAsync(new UnitMessage { Hello = new Hello { UnitId = _unitId, ResumeFrom = Cursor } });
+                await foreach (var message in call.ResponseStream.ReadAllAsync(_stop.Token))
+                {
+                    switch (message.BodyCase)
+                    {
+                        case HubMessage.BodyOneofCase.Welcome:
+                            await ResendAsync(call);
+                            attempt = 0;
+                            _firstWelcome.TrySetResult(message.Welcome);
+                            break;
+                        case HubMessage.BodyOneofCase.Ack:
+                            Acknowledge(message.Ack);
+                            break;
+                        default:
+                            Cursor = message.Cursor;
+                            _events.Writer.TryWrite(message);
+                            break;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (RpcException e) when (_stop.IsCancellationRequested && e.StatusCode == StatusCode.Cancelled)
+            {
+                break;
+            }
+            catch (RpcException e) when (!Retry.IsTransient(e.StatusCode))
+            {
+                End(e);
+                throw;
+            }
+            catch (Exception e) when (e is RpcException or IOException or HttpRequestException)
+            {
+                // Transient: reconnect below and resume.
+            }
+            finally
+            {
+                await DetachAsync();
+            }
+
+            Reconnects++;
+            try
+            {
+                await Task.Delay(Retry.Backoff(attempt++), _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        End(null);
+    }
+
+    private async Task ResendAsync(AsyncDuplexStreamingCall<UnitMessage, HubMessage> call)
+    {
+        await _send.WaitAsync();
+        try
+        {
+            _call = call;
+            List<PositionUpdate> unacked;
+            lock (_unacked) unacked = [.. _unacked.Values.Select(v => v.Update)];
+            foreach (var update in unacked) await TryWriteAsync(call, new UnitMessage { Position = update });
+        }
+        finally
+        {
+            _send.Release();
+        }
+    }
+
+    private async Task DetachAsync()
+    {
+        await _send.WaitAsync();
+        _call = null;
+        _send.Release();
+    }
+
+    private void Acknowledge(Ack ack)
+    {
+        TaskCompletionSource<Ack>? pending = null;
+        lock (_unacked)
+        {
+            // Acks come in sequence order; anything at or below this one is recorded.
+            foreach (var sequence in _unacked.Keys.TakeWhile(s => s <= ack.Sequence).ToList())
+            {
+                if (sequence == ack.Sequence) pending = _unacked[sequence].Ack;
+                _unacked.Remove(sequence);
+            }
+        }
+
+        pending?.TrySetResult(ack);
+    }
+
+    private static async Task TryWriteAsync(AsyncDuplexStreamingCall<UnitMessage, HubMessage> call, UnitMessage message)
+    {
+        try
+        {
+            await call.RequestStream.WriteAsync(message);
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException or IOException)
+        {
+            // The call is breaking; the reconnect resends everything unacknowledged.
+        }
+    }
+
+    private void End(RpcException? error)
+    {
+        lock (_unacked)
+        {
+            foreach (var (_, ack) in _unacked.Values)
+                ack.TrySetException(error ?? (Exception)new OperationCanceledException("The session ended before the hub acknowledged this position."));
+            _unacked.Clear();
+        }
+
+        _firstWelcome.TrySetException(error ?? (Exception)new OperationCanceledException("The session ended before the hub welcomed it."));
+        _events.Writer.TryComplete(error);
+    }
+}

@@ -1,0 +1,91 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using PatrolHub.Grains;
+using Status = Google.Rpc.Status;
+
+namespace PatrolHub.Hub.Errors;
+
+/// <summary>Maps domain and runtime exceptions to gRPC statuses with a message that says what was wrong.</summary>
+public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception e) when (Map(e, context) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception e) when (Map(e, context) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context);
+        }
+        catch (Exception e) when (Map(e, context) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    private RpcException? Map(Exception e, ServerCallContext context)
+    {
+        switch (e)
+        {
+            case RpcException:
+                return null;
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+                return new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled."));
+            case DomainValidationException v:
+                return new Status
+                {
+                    Code = (int)Code.InvalidArgument,
+                    Message = v.Message,
+                    Details = { Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Message } } }) },
+                }.ToRpcException();
+            case DomainConflictException:
+                return new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, e.Message));
+            case DomainNotFoundException:
+                return new RpcException(new Grpc.Core.Status(StatusCode.NotFound, e.Message));
+            case DomainPermissionException:
+                return new RpcException(new Grpc.Core.Status(StatusCode.PermissionDenied, e.Message));
+            case SiloUnavailableException or TimeoutException or OrleansMessageRejectionException:
+                Log.Unavailable(logger, e, context.Method);
+                return new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "the hub is temporarily unable to serve this call; retry."));
+            default:
+                Log.Unexpected(logger, e, context.Method);
+                return new RpcException(new Grpc.Core.Status(StatusCode.Internal, "the hub failed to handle this call; it has been logged."));
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "{Method} failed: the cluster was unavailable")]
+        public static partial void Unavailable(ILogger logger, Exception exception, string method);
+
+        [LoggerMessage(2, LogLevel.Error, "{Method} failed unexpectedly")]
+        public static partial void Unexpected(ILogger logger, Exception exception, string method);
+    }
+}

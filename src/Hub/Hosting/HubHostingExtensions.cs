@@ -1,0 +1,110 @@
+using System.Security.Authentication;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
+using PatrolHub.Grains.Journal;
+using PatrolHub.Hub.Commands;
+using PatrolHub.Hub.Demo;
+using PatrolHub.Hub.Errors;
+using PatrolHub.Hub.Live;
+using PatrolHub.Hub.Patrol;
+using PatrolHub.Hub.Security;
+using PatrolHub.Hub.Telemetry;
+
+namespace PatrolHub.Hub.Hosting;
+
+public static partial class HubHostingExtensions
+{
+    /// <summary>The hub in one process: Kestrel (HTTP/2, TLS, client certificates), gRPC services, the co-hosted
+    /// Orleans silo, the journal and telemetry.</summary>
+    public static WebApplicationBuilder AddPatrolHub(this WebApplicationBuilder builder)
+    {
+        var hub = builder.Configuration.GetSection(HubOptions.Section).Get<HubOptions>() ?? new HubOptions();
+        var certificateOptions = builder.Configuration.GetSection(CertificateOptions.Section).Get<CertificateOptions>() ?? new CertificateOptions();
+        string? createdPki = null;
+        var certificates = HubCertificates.Load(hub, certificateOptions, folder => createdPki = folder);
+
+        builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section)
+            .Validate(o => Uri.TryCreate(o.Url, UriKind.Absolute, out var u) && u.Scheme == Uri.UriSchemeHttps, "Hub:Url must be an https:// URL.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<JournalOptions>().BindConfiguration(JournalOptions.Section)
+            .Configure(o => o.Path = builder.Configuration[$"{JournalOptions.Section}:Path"] ?? Path.Combine(hub.DataPath, "journal.db"))
+            .Validate(o => o.MaxBatch > 0 && o.RecentCapacity > 0, "Journal:MaxBatch and Journal:RecentCapacity must be positive.")
+            .ValidateOnStart();
+
+        builder.WebHost.UseUrls(hub.Url);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.ConfigureHttpsDefaults(https =>
+            {
+                https.ServerCertificate = certificates.Server;
+                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                https.ClientCertificateValidation = (certificate, _, _) => certificates.IssuerOf(certificate) is not null;
+            });
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+        });
+
+        builder.Services.AddSingleton(certificates);
+        builder.Services.AddSingleton<CallerIdentities>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SqliteJournal>();
+        builder.Services.AddSingleton<IJournal>(sp => sp.GetRequiredService<SqliteJournal>());
+        builder.Services.AddSingleton<FeedSubscriptions>();
+        builder.Services.AddGrpc(options =>
+        {
+            options.MaxReceiveMessageSize = 64 * 1024;
+            options.Interceptors.Add<ErrorInterceptor>();
+            options.Interceptors.Add<IdentityInterceptor>();
+        });
+        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddGrpcReflection();
+
+        var orleans = builder.Configuration.GetSection(OrleansOptions.Section).Get<OrleansOptions>() ?? new OrleansOptions();
+        builder.UseOrleans(silo => silo
+            .UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort)
+            .AddActivityPropagation());
+
+        builder.AddHubTelemetry();
+        if (hub.Demo) builder.Services.AddHostedService<DemoService>();
+        if (createdPki is not null) builder.Services.AddHostedService(sp => new StartupNote(sp.GetRequiredService<ILogger<StartupNote>>(), createdPki));
+        return builder;
+    }
+
+    public static WebApplication MapPatrolHub(this WebApplication app)
+    {
+        // Open the journal now, so a bad path stops start-up instead of the first message.
+        app.Services.GetRequiredService<IJournal>();
+        app.MapGrpcService<PatrolGrpcService>();
+        app.MapGrpcService<CommandGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var options = app.Services.GetRequiredService<IOptions<JournalOptions>>().Value;
+            Log.Ready(app.Logger, string.Join(", ", app.Urls), Path.GetFullPath(options.Path));
+        });
+        return app;
+    }
+
+    private sealed partial class StartupNote(ILogger<StartupNote> logger, string folder) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            Log.CreatedPki(logger, folder);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "PatrolHub listening on {Urls}; journal {Journal}")]
+        public static partial void Ready(ILogger logger, string urls, string journal);
+
+        [LoggerMessage(2, LogLevel.Information, "Created a development PKI in {Folder}")]
+        public static partial void CreatedPki(ILogger logger, string folder);
+    }
+}

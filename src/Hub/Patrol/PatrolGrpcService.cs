@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Grpc.Core;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Pairs;
+using PatrolHub.Grains.Telemetry;
+using PatrolHub.Grains.Units;
+using PatrolHub.Hub.Live;
+using PatrolHub.Hub.Mapping;
+using PatrolHub.Hub.Security;
+using PatrolHub.V1;
+
+namespace PatrolHub.Hub.Patrol;
+
+/// <summary>A unit's one stream: positions up, acknowledgements and its feed down, through one writer.</summary>
+internal sealed class PatrolGrpcService(IGrainFactory grains, FeedSubscriptions feeds, TimeProvider time) : PatrolService.PatrolServiceBase
+{
+    public override async Task Connect(IAsyncStreamReader<UnitMessage> requestStream, IServerStreamWriter<HubMessage> responseStream, ServerCallContext context)
+    {
+        var caller = IdentityInterceptor.Caller(context);
+        if (!await requestStream.MoveNext(context.CancellationToken) || requestStream.Current.Hello is not { } hello)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message on the stream must be a hello naming the unit."));
+        var unitId = UnitId.Parse(hello.UnitId);
+        Authorize.Unit(caller, unitId);
+
+        var grain = grains.Unit(unitId);
+        await using var subscription = await feeds.StartAsync(grain, Feed.ForUnit(unitId));
+        var after = hello.ResumeFrom > 0 ? (long)hello.ResumeFrom : feeds.Journal.Head;
+        var state = await grain.GetState();
+
+        var outbound = Channel.CreateBounded<HubMessage>(new BoundedChannelOptions(256) { SingleReader = true });
+        await outbound.Writer.WriteAsync(new HubMessage
+        {
+            Welcome = new Welcome
+            {
+                UnitId = unitId.Value,
+                Sector = unitId.Sector.Value,
+                Pair = state.Pair is { } pair ? ProtoMapper.ToProto(pair) : null,
+                LastSequence = (ulong)state.LastSequence,
+            },
+        });
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var writing = WriteAsync(outbound.Reader, responseStream, context.CancellationToken);
+        var feeding = FeedAsync(subscription, after, outbound.Writer, stop);
+        try
+        {
+            await ReadAsync(requestStream, grain, outbound.Writer, stop.Token);
+        }
+        catch (OperationCanceledException) when (feeding.IsFaulted)
+        {
+            // The feed overflowed; its status ends the call below.
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await feeding.ContinueWith(_ => { }, TaskScheduler.Default);
+            outbound.Writer.TryComplete();
+            await writing;
+        }
+
+        await feeding;
+    }
+
+    private async Task ReadAsync(IAsyncStreamReader<UnitMessage> requests, IPatrolUnitGrain grain, ChannelWriter<HubMessage> outbound, CancellationToken cancellationToken)
+    {
+        await foreach (var message in requests.ReadAllAsync(cancellationToken))
+        {
+            if (message.Position is not { } update)
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "after the hello, a unit sends only positions."));
+            var started = time.GetTimestamp();
+            var ack = await grain.Report(ProtoMapper.ToDomain(update));
+            HubMetrics.AckLatency.Record(time.GetElapsedTime(started).TotalMilliseconds);
+            await outbound.WriteAsync(new HubMessage
+            {
+                Ack = new Ack
+                {
+                    Sequence = (ulong)ack.Sequence,
+                    RecordedCursor = (ulong)ack.Cursor,
+                    RecordedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(ack.RecordedAt),
+                },
+            }, cancellationToken);
+        }
+    }
+
+    /// <summary>Copies the unit's feed to the outbound queue; a feed that fails (overflow) stops the whole call.</summary>
+    private static async Task FeedAsync(FeedSubscription subscription, long after, ChannelWriter<HubMessage> outbound, CancellationTokenSource stop)
+    {
+        var cancellationToken = stop.Token;
+        try
+        {
+            await foreach (var record in subscription.ReadAllAsync(after, cancellationToken))
+            {
+                var message = new HubMessage { Cursor = (ulong)record.Cursor };
+                switch (record.Event)
+                {
+                    case PositionRecorded:
+                        message.PartnerPosition = ProtoMapper.ToProto(record);
+                        break;
+                    case PairChanged changed:
+                        message.Pair = ProtoMapper.ToProto(changed.Pair);
+                        break;
+                    default:
+                        continue;
+                }
+
+                await outbound.WriteAsync(message, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The call is ending.
+        }
+        catch (RpcException)
+        {
+            await stop.CancelAsync();
+            throw;
+        }
+    }
+
+    private async Task WriteAsync(ChannelReader<HubMessage> outbound, IServerStreamWriter<HubMessage> responses, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in outbound.ReadAllAsync(cancellationToken))
+            {
+                await responses.WriteAsync(message, cancellationToken);
+                if (message.PartnerPosition?.RecordedAt is { } recorded)
+                    HubMetrics.DeliveryLatency.Record((time.GetUtcNow() - recorded.ToDateTimeOffset()).TotalMilliseconds);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or IOException)
+        {
+            // The client went away; the reader sees the same and ends the call.
+        }
+    }
+}

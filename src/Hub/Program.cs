@@ -1,0 +1,3 @@
+using PatrolHub.Hub.Hosting;
+
+await HubApp.Build(args).RunAsync();

@@ -1,0 +1,33 @@
+using Grpc.Core;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Security;
+
+namespace PatrolHub.Hub.Security;
+
+/// <summary>Who may do what. The full matrix grows with the sharing policy; these are the rules so far.</summary>
+public static class Authorize
+{
+    public static void Unit(Identity caller, UnitId unit)
+    {
+        if (caller.Role != Role.Unit)
+            throw Denied($"{caller.Name} is not a patrol unit's identity; only units connect to the patrol service.");
+        if (caller.Unit != unit)
+            throw Denied($"identity {caller.Name} may not publish as {unit}; a unit publishes only as itself.");
+    }
+
+    /// <summary>Pairing in a sector is for that sector's national commands.</summary>
+    public static void CommandOf(Identity caller, SectorId sector, string action)
+    {
+        if (caller.Role != Role.Command || caller.Sector != sector)
+            throw Denied($"{caller.Name} may not {action}; only a {sector} sector command may.");
+    }
+
+    /// <summary>Sector status is for the sector's commands and the joint centre.</summary>
+    public static void SectorViewer(Identity caller, SectorId sector)
+    {
+        if (caller.Role == Role.Joint || (caller.Role == Role.Command && caller.Sector == sector)) return;
+        throw Denied($"{caller.Name} may not view sector {sector}; its commands and the joint centre may.");
+    }
+
+    private static RpcException Denied(string message) => new(new Status(StatusCode.PermissionDenied, message));
+}
