@@ -107,26 +107,36 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
             batch.Clear();
             while (batch.Count < _options.MaxBatch && _pending.Reader.TryRead(out var item)) batch.Add(item);
             var started = Stopwatch.GetTimestamp();
-            var records = new JournalRecord[batch.Count];
+            var records = new JournalRecord?[batch.Count];
             var head = _head;
             var hash = _lastHash;
             try
             {
                 using var transaction = _writer.BeginTransaction();
                 insert.Transaction = transaction;
-                var now = _time.GetUtcNow();
-                var micros = (now - DateTimeOffset.UnixEpoch).Ticks / 10;
+                var micros = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10;
                 var recordedAt = DateTimeOffset.UnixEpoch.AddTicks(micros * 10);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     var e = batch[i].Event;
                     var keys = e.Keys();
                     var payload = JournalSerializer.Serialize(e);
-                    var cursor = ++head;
+                    var cursor = head + 1;
                     var next = JournalSerializer.Hash(hash, cursor, micros, keys.Kind, payload);
                     object?[] values = [cursor, micros, keys.Kind, keys.Sector.Value, keys.Unit?.Value, keys.ToUnit?.Value, keys.Pair?.Value, keys.UnitSequence, payload, hash, next];
                     for (var j = 0; j < p.Length; j++) p[j].Value = values[j] ?? DBNull.Value;
-                    insert.ExecuteNonQuery();
+                    try
+                    {
+                        insert.ExecuteNonQuery();
+                    }
+                    catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+                    {
+                        // A constraint (a unit sequence already recorded) rejects only this statement, not the batch.
+                        batch[i].Completion.TrySetException(new DomainConflictException($"{keys.Unit} sequence {keys.UnitSequence} is already recorded."));
+                        continue;
+                    }
+
+                    head = cursor;
                     hash = next;
                     records[i] = new JournalRecord(cursor, recordedAt, e);
                 }
@@ -140,12 +150,16 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
                 continue;
             }
 
-            _recent.Add(records);
+            var committed = records.OfType<JournalRecord>().ToList();
+            _recent.Add(committed);
             _lastHash = hash;
             Volatile.Write(ref _head, head);
             HubMetrics.CommitLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            HubMetrics.CommitBatchSize.Record(batch.Count);
-            for (var i = 0; i < batch.Count; i++) batch[i].Completion.TrySetResult(records[i]);
+            HubMetrics.CommitBatchSize.Record(committed.Count);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (records[i] is { } record) batch[i].Completion.TrySetResult(record);
+            }
         }
     }
 

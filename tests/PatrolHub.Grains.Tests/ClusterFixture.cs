@@ -1,0 +1,57 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Live;
+
+namespace PatrolHub.Grains.Tests;
+
+/// <summary>An in-process Orleans cluster on a real SQLite journal, with the clock under the test's control.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public TempJournal Temp { get; } = new();
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public async Task InitializeAsync() => Cluster = await StartAsync(Temp.Journal, Time);
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await Temp.DisposeAsync();
+    }
+
+    public static async Task<InProcessTestCluster> StartAsync(IJournal journal, TimeProvider time)
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) => silo.Services.AddSingleton(journal).AddSingleton(time));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
+
+/// <summary>Collects what a grain pushes to an observer.</summary>
+public sealed class RecordingObserver : IFeedObserver
+{
+    private readonly Channel<JournalRecord> _received = Channel.CreateUnbounded<JournalRecord>();
+
+    public Task OnEvent(JournalRecord record)
+    {
+        _received.Writer.TryWrite(record);
+        return Task.CompletedTask;
+    }
+
+    public async Task<JournalRecord> NextAsync() => await _received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Time.Testing;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Pairs;
+using PatrolHub.Grains.Security;
+
+namespace PatrolHub.Grains.Tests;
+
+public sealed class RestartTests
+{
+    [Fact]
+    public async Task Pairs_positions_and_sequences_come_back_from_the_journal()
+    {
+        var tca = new SectorId("TCA");
+        var (us, mx) = (UnitId.Parse("US-TCA-0101"), UnitId.Parse("MX-TCA-0101"));
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var temp = new TempJournal();
+        PairId pairId;
+        await using (var cluster = await ClusterFixture.StartAsync(temp.Journal, time))
+        {
+            var sector = cluster.Client.Sector(tca);
+            pairId = (await sector.ProposePair(us, mx, new Identity(Role.Command, Nation.MX, Sector: tca))).Pair.Id;
+            await sector.AcceptPair(pairId, new Identity(Role.Command, Nation.US, Sector: tca));
+            for (var i = 1; i <= 3; i++) await cluster.Client.Unit(us).Report(Events.Report(i, at: time.GetUtcNow()));
+            await cluster.Client.Unit(mx).Report(Events.Report(1, 31.30, at: time.GetUtcNow()));
+        }
+
+        await temp.ReopenAsync();
+        await using (var cluster = await ClusterFixture.StartAsync(temp.Journal, time))
+        {
+            var state = await cluster.Client.Unit(us).GetState();
+            Assert.Equal(3, state.LastSequence);
+            Assert.Equal(pairId, state.Pair?.Id);
+            Assert.Equal(PairState.Active, state.Pair?.State);
+
+            var status = await cluster.Client.Sector(tca).GetStatus();
+            Assert.Equal([mx, us], status.Units.Select(r => ((Units.PositionRecorded)r.Event).Unit));
+            var pair = Assert.Single(status.Pairs);
+            Assert.NotNull(pair.DriftKm);
+            Assert.Equal(PairId.Create(tca, 2), (await cluster.Client.Sector(tca).ProposePair(
+                UnitId.Parse("US-TCA-0102"), UnitId.Parse("MX-TCA-0102"), new Identity(Role.Command, Nation.US, Sector: tca))).Pair.Id);
+        }
+    }
+}
