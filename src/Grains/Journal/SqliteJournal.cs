@@ -43,6 +43,9 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
 
     public long Head => Volatile.Read(ref _head);
 
+    /// <summary>False once the writer has stopped; appends would then never complete.</summary>
+    public bool IsWriting => !_writeLoop.IsCompleted;
+
     public Task<JournalRecord> AppendAsync(HubEvent e, CancellationToken cancellationToken = default)
     {
         var pending = new Pending(e, new TaskCompletionSource<JournalRecord>(TaskCreationOptions.RunContinuationsAsynchronously));

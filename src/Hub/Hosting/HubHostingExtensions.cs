@@ -58,7 +58,8 @@ public static partial class HubHostingExtensions
             options.Interceptors.Add<ErrorInterceptor>();
             options.Interceptors.Add<IdentityInterceptor>();
         });
-        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddGrpcHealthChecks()
+            .AddCheck<JournalHealthCheck>("journal");
         builder.Services.AddGrpcReflection();
 
         var orleans = builder.Configuration.GetSection(OrleansOptions.Section).Get<OrleansOptions>() ?? new OrleansOptions();

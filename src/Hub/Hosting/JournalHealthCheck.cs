@@ -1,0 +1,13 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using PatrolHub.Grains.Journal;
+
+namespace PatrolHub.Hub.Hosting;
+
+/// <summary>The hub serves only while its journal can record: nothing is acknowledged otherwise.</summary>
+internal sealed class JournalHealthCheck(SqliteJournal journal) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(journal.IsWriting
+            ? HealthCheckResult.Healthy($"journal at cursor {journal.Head}")
+            : HealthCheckResult.Unhealthy("the journal writer has stopped"));
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PatrolHub.Client.Connection;
+using PatrolHub.Client.Pki;
+using PatrolHub.Hub.Hosting;
+
+namespace PatrolHub.Hub.Tests;
+
+/// <summary>The real hub in this process: Kestrel with TLS and client certificates on a loopback port the OS
+/// chose, its Orleans silo, and a SQLite journal in a fresh folder, with the development PKI it creates.</summary>
+public sealed class HubFixture : IAsyncLifetime
+{
+    public string DataPath { get; } = Directory.CreateTempSubdirectory("patrolhub-hub-").FullName;
+
+    public WebApplication App { get; private set; } = null!;
+
+    public Uri Address { get; private set; } = null!;
+
+    public DevelopmentPki Pki => new(Path.Combine(DataPath, "certs"));
+
+    public HubConnectionOptions Connection => HubConnectionOptions.Load(Address.ToString(), null, Pki.PathOf(DevelopmentPki.HubCa));
+
+    public async Task InitializeAsync()
+    {
+        App = HubApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(Settings(DataPath));
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        });
+        await App.StartAsync();
+        var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        Address = new Uri(address);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(DataPath, recursive: true);
+    }
+
+    /// <summary>A channel presenting a freshly issued identity.</summary>
+    public GrpcChannel Channel(IdentitySpec identity) => Connection.CreateChannel(Pki.IssueInMemory(identity));
+
+    public static Dictionary<string, string?> Settings(string dataPath, int port = 0) => new()
+    {
+        ["Hub:Url"] = $"https://127.0.0.1:{port}",
+        ["Hub:DataPath"] = dataPath,
+        ["Orleans:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Orleans:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class HubCollection : ICollectionFixture<HubFixture>
+{
+    public const string Name = "hub";
+}

@@ -1,0 +1,178 @@
+using Grpc.Core;
+using Microsoft.Data.Sqlite;
+using PatrolHub.Client.Pki;
+using PatrolHub.Client.Units;
+using PatrolHub.V1;
+
+namespace PatrolHub.Hub.Tests;
+
+[Collection(HubCollection.Name)]
+public sealed class PatrolTests(HubFixture hub)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Partner_receives_position_within_one_second()
+    {
+        var (us, mx) = Units.NextPair();
+        var pairId = await Units.PairAsync(hub, us, mx);
+        await using var sender = await ConnectAsync(us);
+        await using var partner = await ConnectAsync(mx);
+
+        var sent = DateTimeOffset.UtcNow;
+        var ack = await sender.Session.SendAsync(Units.Position(1, 31.36, -110.91));
+        var received = await NextPositionAsync(partner.Session);
+        var latency = DateTimeOffset.UtcNow - sent;
+
+        Assert.True(latency < TimeSpan.FromSeconds(1), $"delivered after {latency.TotalMilliseconds} ms");
+        Assert.Equal(us, received.PartnerPosition.UnitId);
+        Assert.Equal(ack.RecordedCursor, received.Cursor);
+        Assert.Equal(pairId, received.PartnerPosition.PairId);
+        Assert.Equal(BoundarySide.Us, received.PartnerPosition.Side);
+        Assert.Equal(31.36, received.PartnerPosition.Latitude);
+    }
+
+    [Fact]
+    public async Task An_acknowledged_position_is_already_in_the_journal_file()
+    {
+        var (us, _) = Units.NextPair();
+        await using var unit = await ConnectAsync(us);
+        var ack = await unit.Session.SendAsync(Units.Position(1));
+
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(hub.DataPath, "journal.db")};Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT unit, unit_seq FROM journal WHERE cursor = $cursor";
+        command.Parameters.AddWithValue("$cursor", (long)ack.RecordedCursor);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(us, reader.GetString(0));
+        Assert.Equal(1, reader.GetInt64(1));
+    }
+
+    [Fact]
+    public async Task A_repeated_sequence_is_acknowledged_again_with_its_first_cursor()
+    {
+        var (us, _) = Units.NextPair();
+        await using var unit = await ConnectAsync(us);
+        var update = Units.Position(1);
+        var first = await unit.Session.SendAsync(update);
+        var again = await unit.Session.SendAsync(update);
+        Assert.Equal(first.RecordedCursor, again.RecordedCursor);
+    }
+
+    [Theory]
+    [InlineData(95, -110.9, StatusCode.InvalidArgument, "latitude 95 is outside -90..90.")]
+    [InlineData(31.3, -200, StatusCode.InvalidArgument, "longitude -200 is outside -180..180.")]
+    public async Task Bad_positions_end_only_their_own_stream(double latitude, double longitude, StatusCode code, string message)
+    {
+        var (us, mx) = Units.NextPair();
+        await Units.PairAsync(hub, us, mx);
+        await using var bad = await ConnectAsync(us);
+        await using var good = await ConnectAsync(mx);
+        await bad.Session.SendAsync(Units.Position(1));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => bad.Session.SendAsync(Units.Position(2, latitude, longitude)).WaitAsync(Timeout));
+        Assert.Equal(code, error.StatusCode);
+        Assert.Equal(message, error.Status.Detail);
+
+        var ack = await good.Session.SendAsync(Units.Position(1, 31.30)).WaitAsync(Timeout);
+        Assert.Equal(1ul, ack.Sequence);
+        await using var again = await ConnectAsync(us);
+        Assert.Equal(1ul, again.Welcome.LastSequence);
+    }
+
+    [Fact]
+    public async Task A_timestamp_far_in_the_future_is_invalid()
+    {
+        var (us, _) = Units.NextPair();
+        await using var unit = await ConnectAsync(us);
+        var error = await Assert.ThrowsAsync<RpcException>(() => unit.Session.SendAsync(Units.Position(1, at: DateTimeOffset.UtcNow.AddMinutes(10))).WaitAsync(Timeout));
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("gnss_time", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_sequence_below_the_last_is_a_failed_precondition()
+    {
+        var (us, _) = Units.NextPair();
+        await using var unit = await ConnectAsync(us);
+        await unit.Session.SendAsync(Units.Position(5));
+        var error = await Assert.ThrowsAsync<RpcException>(() => unit.Session.SendAsync(Units.Position(4)).WaitAsync(Timeout));
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Equal($"sequence 4 is not greater than 5, the last sequence recorded for {us}; sequences must increase.", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Resuming_from_a_cursor_yields_every_missed_event_once_then_live_ones()
+    {
+        var (us, mx) = Units.NextPair();
+        await Units.PairAsync(hub, us, mx);
+        await using var sender = await ConnectAsync(us);
+        ulong cursor;
+        await using (var partner = await ConnectAsync(mx))
+        {
+            await sender.Session.SendAsync(Units.Position(1));
+            cursor = (await NextPositionAsync(partner.Session)).Cursor;
+        }
+
+        var missed = new List<ulong>();
+        for (ulong s = 2; s <= 6; s++) missed.Add((await sender.Session.SendAsync(Units.Position(s, 31.35 + s / 1000.0))).RecordedCursor);
+
+        await using var resumed = await ConnectAsync(mx, resumeFrom: cursor);
+        var live = (await sender.Session.SendAsync(Units.Position(7))).RecordedCursor;
+        var received = new List<(ulong Cursor, ulong Sequence)>();
+        while (received.Count < 6)
+        {
+            var message = await NextPositionAsync(resumed.Session);
+            received.Add((message.Cursor, message.PartnerPosition.Sequence));
+        }
+
+        Assert.Equal([.. missed, live], received.Select(r => r.Cursor));
+        Assert.Equal([2ul, 3, 4, 5, 6, 7], received.Select(r => r.Sequence));
+    }
+
+    [Fact]
+    public async Task Pairing_changes_reach_both_units()
+    {
+        var (us, mx) = Units.NextPair();
+        await using var usUnit = await ConnectAsync(us);
+        await using var mxUnit = await ConnectAsync(mx);
+        var pairId = await Units.PairAsync(hub, us, mx);
+
+        foreach (var unit in new[] { usUnit, mxUnit })
+        {
+            var proposed = await unit.Session.Events.ReadAsync().AsTask().WaitAsync(Timeout);
+            var accepted = await unit.Session.Events.ReadAsync().AsTask().WaitAsync(Timeout);
+            Assert.Equal((pairId, PairState.Proposed), (proposed.Pair.PairId, proposed.Pair.State));
+            Assert.Equal((pairId, PairState.Active), (accepted.Pair.PairId, accepted.Pair.State));
+            Assert.True(accepted.Cursor > proposed.Cursor);
+        }
+    }
+
+    private async Task<Connected> ConnectAsync(string unitId, ulong resumeFrom = 0)
+    {
+        var channel = hub.Channel(IdentitySpec.Unit(unitId));
+        var session = new UnitSession(channel, unitId, resumeFrom);
+        var welcome = await session.StartAsync().WaitAsync(Timeout);
+        return new Connected(channel, session, welcome);
+    }
+
+    private static async Task<HubMessage> NextPositionAsync(UnitSession session)
+    {
+        while (true)
+        {
+            var message = await session.Events.ReadAsync().AsTask().WaitAsync(Timeout);
+            if (message.PartnerPosition is not null) return message;
+        }
+    }
+
+    private sealed record Connected(Grpc.Net.Client.GrpcChannel Channel, UnitSession Session, Welcome Welcome) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Session.DisposeAsync();
+            Channel.Dispose();
+        }
+    }
+}

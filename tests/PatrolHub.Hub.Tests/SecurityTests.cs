@@ -1,0 +1,93 @@
+using Grpc.Core;
+using Grpc.Health.V1;
+using PatrolHub.Client.Pki;
+using PatrolHub.Client.Units;
+using PatrolHub.V1;
+
+namespace PatrolHub.Hub.Tests;
+
+[Collection(HubCollection.Name)]
+public sealed class SecurityTests(HubFixture hub)
+{
+    [Fact]
+    public async Task Health_answers_without_a_client_certificate()
+    {
+        using var channel = hub.Connection.CreateChannel(identity: null);
+        var response = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
+    }
+
+    [Fact]
+    public async Task Calls_without_a_client_certificate_are_unauthenticated()
+    {
+        using var channel = hub.Connection.CreateChannel(identity: null);
+        var error = await Assert.ThrowsAsync<RpcException>(() => new CommandService.CommandServiceClient(channel).ListSectorsAsync(new ListSectorsRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        Assert.Contains("client certificate is required", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_certificate_from_another_CA_is_refused_at_the_handshake()
+    {
+        var stranger = new DevelopmentPki(Directory.CreateTempSubdirectory("patrolhub-stranger-").FullName);
+        stranger.Init();
+        using var channel = hub.Connection.CreateChannel(stranger.IssueInMemory(IdentitySpec.Command("US", "TCA")));
+        var error = await Assert.ThrowsAsync<RpcException>(() => new CommandService.CommandServiceClient(channel).ListSectorsAsync(new ListSectorsRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Directory.Delete(stranger.Folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_US_CA_cannot_mint_a_Mexican_unit()
+    {
+        var forged = new IdentitySpec("US", "urn:patrolhub:unit:MX-TCA-0101", "forged");
+        using var channel = hub.Channel(forged);
+        var error = await Assert.ThrowsAsync<RpcException>(() => new CommandService.CommandServiceClient(channel).ListSectorsAsync(new ListSectorsRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        Assert.Equal("identity MX-TCA-0101 belongs to MX but its certificate was issued by the US CA.", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task A_unit_publishes_only_as_itself()
+    {
+        using var channel = hub.Channel(IdentitySpec.Unit("MX-TCA-0101"));
+        await using var session = new UnitSession(channel, "US-TCA-0101");
+        var error = await Assert.ThrowsAsync<RpcException>(() => session.StartAsync());
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Equal("identity MX-TCA-0101 may not publish as US-TCA-0101; a unit publishes only as itself.", error.Status.Detail);
+    }
+
+    [Theory]
+    [InlineData("unit", "propose")]
+    [InlineData("other-sector", "propose")]
+    [InlineData("unit", "watch")]
+    [InlineData("other-sector", "watch")]
+    public async Task Pairing_and_watching_are_for_the_sectors_commands(string who, string action)
+    {
+        var identity = who == "unit" ? IdentitySpec.Unit("US-TCA-0101") : IdentitySpec.Command("US", "EPT");
+        using var channel = hub.Channel(identity);
+        var client = new CommandService.CommandServiceClient(channel);
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            if (action == "propose")
+            {
+                await client.ProposePairAsync(new ProposePairRequest { UsUnit = "US-TCA-0101", MxUnit = "MX-TCA-0101" });
+            }
+            else
+            {
+                using var call = client.WatchSector(new WatchSectorRequest { Sector = "TCA" });
+                await call.ResponseStream.MoveNext();
+            }
+        });
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_joint_centre_watches_any_sector()
+    {
+        using var channel = hub.Channel(IdentitySpec.Joint("MX"));
+        using var call = new CommandService.CommandServiceClient(channel).WatchSector(new WatchSectorRequest { Sector = "RGV" });
+        Assert.True(await call.ResponseStream.MoveNext().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("RGV", call.ResponseStream.Current.Snapshot.Sector.Code);
+    }
+}
