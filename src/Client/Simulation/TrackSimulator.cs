@@ -24,7 +24,7 @@ public sealed class TrackSimulator
     /// <param name="slot">Where along the stretch the unit patrols; partners share it.</param>
     /// <param name="offsetKm">Distance from the line, inside the unit's own nation.</param>
     /// <param name="speedMps">Patrol speed.</param>
-    public TrackSimulator(IReadOnlyList<LatLon> stretch, bool usSide, int slot, double offsetKm = 2, double speedMps = 4)
+    public TrackSimulator(IReadOnlyList<LatLon> stretch, bool usSide, int slot, double offsetKm = 1.3, double speedMps = 4)
     {
         if (stretch.Count < 2) throw new ArgumentException("A track needs a stretch of at least two points.", nameof(stretch));
         _line = [.. stretch];
@@ -54,7 +54,8 @@ public sealed class TrackSimulator
         var along = _centreKm - _amplitudeKm + (forward ? phase : leg - phase);
 
         var here = PointAt(along);
-        var (tx, ty) = Metres(PointAt(along - 0.3), PointAt(along + 0.3));
+        // The direction over 3 km smooths the river's meanders, so partners offset to either side stay in step.
+        var (tx, ty) = Metres(PointAt(along - 1.5), PointAt(along + 1.5));
         var length = Math.Sqrt(tx * tx + ty * ty);
         (tx, ty) = length == 0 ? (1, 0) : (tx / length, ty / length);
         // Left of the west-to-east direction is the U.S. side.

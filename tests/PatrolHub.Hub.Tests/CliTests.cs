@@ -1,0 +1,104 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using PatrolHub.Client.Pki;
+
+namespace PatrolHub.Hub.Tests;
+
+[Collection(HubCollection.Name)]
+public sealed class CliTests(HubFixture hub)
+{
+    private string Certs => hub.Pki.Folder;
+
+    [Fact]
+    public async Task Certs_init_creates_a_PKI_and_will_not_overwrite_it()
+    {
+        var folder = Directory.CreateTempSubdirectory("patrolhub-cli-").FullName;
+        try
+        {
+            var (code, output, _) = await Processes.CliAsync(folder, "certs", "init", "--certs", "pki");
+            Assert.Equal(0, code);
+            foreach (var file in new[] { "hub-ca.crt", "hub.pfx", "us-ca.crt", "mx-ca.crt", "us-tca-0101.pfx", "mx-tca-0101.pfx", "us-tca-cmd.pfx", "mx-tca-cmd.pfx" })
+                Assert.Contains(Path.Combine(folder, "pki", file), output.Split('\n').Select(l => l.Trim()));
+
+            var again = await Processes.CliAsync(folder, "certs", "init", "--certs", "pki");
+            Assert.Equal(2, again.Code);
+            Assert.Contains("already exists", again.Error, StringComparison.Ordinal);
+
+            var issued = await Processes.CliAsync(folder, "certs", "issue", "--certs", "pki", "--unit", "MX-EPT-0007");
+            Assert.Equal(0, issued.Code);
+            using var certificate = X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(folder, "pki", "mx-ept-0007.pfx"), null);
+            Assert.Equal(["urn:patrolhub:unit:MX-EPT-0007"], SubjectAlternativeNames.Uris(certificate));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Pairing_through_the_CLI_prints_the_pair_and_exit_codes_say_what_went_wrong()
+    {
+        var (us, mx) = Units.NextPair();
+        var proposed = await Cli("us-tca-cmd", "pair", "propose", "--us", us, "--mx", mx);
+        Assert.Equal(0, proposed.Code);
+        var pairId = proposed.Out.Trim();
+        Assert.Matches("^TCA-P[0-9]{4}$", pairId);
+
+        var accepted = await Cli("mx-tca-cmd", "--json", "pair", "accept", pairId);
+        Assert.Equal(0, accepted.Code);
+        using var json = JsonDocument.Parse(accepted.Out);
+        Assert.Equal("active", json.RootElement.GetProperty("state").GetString());
+        Assert.Equal(us, json.RootElement.GetProperty("us").GetString());
+
+        Assert.Equal(4, (await Cli("mx-tca-cmd", "pair", "accept", "TCA-P9999")).Code);
+        Assert.Equal(1, (await Cli("mx-tca-cmd", "pair", "accept", pairId)).Code);
+        Assert.Equal(2, (await Cli("us-tca-cmd", "pair", "propose", "--us", us)).Code);
+        Assert.Equal(3, (await Cli("us-tca-0101", "pair", "propose", "--us", us, "--mx", mx)).Code);
+    }
+
+    [Fact]
+    public async Task A_unit_publishing_as_another_exits_with_code_3()
+    {
+        var (code, _, error) = await Cli("mx-tca-0101", "unit", "run", "--id", "US-TCA-0101", "--simulate", "--duration", "5s");
+        Assert.Equal(3, code);
+        Assert.Contains("PERMISSION_DENIED: identity MX-TCA-0101 may not publish as US-TCA-0101", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_call_without_an_identity_is_bad_usage_and_without_a_certificate_is_refused()
+    {
+        var usage = await Processes.CliAsync(hub.DataPath, "--hub", hub.Address.ToString(), "--ca", Path.Combine(Certs, "hub-ca.crt"), "pair", "list");
+        Assert.Equal(2, usage.Code);
+        Assert.Contains("no identity", usage.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulated_partners_print_each_others_positions()
+    {
+        var (us, mx) = Units.NextPair();
+        var pki = hub.Pki;
+        pki.Issue(IdentitySpec.Unit(us));
+        pki.Issue(IdentitySpec.Unit(mx));
+        await Units.PairAsync(hub, us, mx);
+
+        var runs = await Task.WhenAll(
+            Cli(us.ToLowerInvariant(), "--json", "unit", "run", "--simulate", "--rate", "5", "--duration", "4s"),
+            Cli(mx.ToLowerInvariant(), "--json", "unit", "run", "--simulate", "--rate", "5", "--duration", "4s"));
+
+        foreach (var (run, partner) in runs.Zip([mx, us]))
+        {
+            Assert.True(run.Code == 0, run.Error);
+            var positions = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => JsonDocument.Parse(line).RootElement)
+                .Where(e => e.GetProperty("type").GetString() == "position")
+                .ToList();
+            Assert.True(positions.Count >= 10, $"{positions.Count} partner positions:\n{run.Out}");
+            Assert.All(positions, p => Assert.Equal(partner, p.GetProperty("unit").GetString()));
+        }
+    }
+
+    private Task<(int Code, string Out, string Error)> Cli(string identity, params string[] args) =>
+        Processes.CliAsync(hub.DataPath, [
+            "--hub", hub.Address.ToString(), "--ca", Path.Combine(Certs, "hub-ca.crt"),
+            "--identity", Path.Combine(Certs, identity + ".pfx"), .. args]);
+}

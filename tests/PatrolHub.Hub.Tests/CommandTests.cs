@@ -1,0 +1,109 @@
+using Google.Rpc;
+using Grpc.Core;
+using PatrolHub.Client.Pki;
+using PatrolHub.Client.Sectors;
+using PatrolHub.Client.Units;
+using PatrolHub.V1;
+
+namespace PatrolHub.Hub.Tests;
+
+[Collection(HubCollection.Name)]
+public sealed class CommandTests(HubFixture hub)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Sectors_are_listed_with_both_names_and_their_boundary()
+    {
+        using var channel = hub.Channel(IdentitySpec.Unit("US-TCA-0101"));
+        var sectors = (await new CommandService.CommandServiceClient(channel).ListSectorsAsync(new ListSectorsRequest())).Sectors;
+        Assert.Equal(["SDC", "ELC", "YUM", "TCA", "EPT", "BBT", "DRT", "LRT", "RGV"], sectors.Select(s => s.Code));
+        var tca = sectors.Single(s => s.Code == "TCA");
+        Assert.Equal("Tucson", tca.NameEn);
+        Assert.Equal("Tucsón (Nogales, Sonora)", tca.NameEs);
+        Assert.True(tca.Boundary.Count > 10);
+    }
+
+    [Fact]
+    public async Task Watch_shows_a_snapshot_then_pairing_and_positions_with_drift()
+    {
+        var (us, mx) = Units.NextPair("YUM");
+        using var command = hub.Channel(IdentitySpec.Command("MX", "YUM"));
+        var watch = new SectorWatch(command, "YUM").WatchAsync().GetAsyncEnumerator();
+        Assert.True(await watch.MoveNextAsync().AsTask().WaitAsync(Timeout));
+        Assert.Equal("YUM", watch.Current.Snapshot.Sector.Code);
+
+        var pairId = await Units.PairAsync(hub, us, mx, "YUM");
+        using var usChannel = hub.Channel(IdentitySpec.Unit(us));
+        using var mxChannel = hub.Channel(IdentitySpec.Unit(mx));
+        await using var usSession = new UnitSession(usChannel, us);
+        await using var mxSession = new UnitSession(mxChannel, mx);
+        await usSession.StartAsync().WaitAsync(Timeout);
+        await mxSession.StartAsync().WaitAsync(Timeout);
+        await usSession.SendAsync(Units.Position(1, 32.55, -114.20));
+        await mxSession.SendAsync(Units.Position(1, 32.45, -114.25));
+
+        var updates = new List<SectorUpdate>();
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(await watch.MoveNextAsync().AsTask().WaitAsync(Timeout));
+            updates.Add(watch.Current);
+        }
+
+        Assert.Equal([PairState.Proposed, PairState.Active], updates.Take(2).Select(u => u.Pair.State));
+        Assert.Equal([us, mx], updates.Skip(2).Select(u => u.Position.UnitId));
+        Assert.True(updates.Skip(2).Last().Position.HasDriftKm);
+        Assert.Equal(updates.Select(u => u.Cursor).Order(), updates.Select(u => u.Cursor));
+
+        var status = await new CommandService.CommandServiceClient(command).GetSectorAsync(new GetSectorRequest { Sector = "YUM" });
+        var pair = status.Pairs.Single(p => p.PairId == pairId);
+        Assert.Equal(updates.Last().Position.DriftKm, pair.DriftKm, 6);
+        Assert.Contains(status.Units, u => u.UnitId == us);
+    }
+
+    [Fact]
+    public async Task A_pair_within_one_nation_is_invalid_with_the_field_named()
+    {
+        using var channel = hub.Channel(IdentitySpec.Command("US", "TCA"));
+        var error = await Assert.ThrowsAsync<RpcException>(() => new CommandService.CommandServiceClient(channel)
+            .ProposePairAsync(new ProposePairRequest { UsUnit = "US-TCA-0101", MxUnit = "US-TCA-0102" }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var violation = Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations);
+        Assert.Equal("mx_unit", violation.Field);
+        Assert.Equal("US-TCA-0102 is not a Mexican unit; a pair joins one U.S. and one Mexican unit.", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Accepting_a_pair_your_own_nation_proposed_is_refused()
+    {
+        var (us, mx) = Units.NextPair();
+        using var channel = hub.Channel(IdentitySpec.Command("US", "TCA"));
+        var client = new CommandService.CommandServiceClient(channel);
+        var proposed = await client.ProposePairAsync(new ProposePairRequest { UsUnit = us, MxUnit = mx });
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.AcceptPairAsync(new PairRequest { PairId = proposed.PairId }).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Equal($"pair {proposed.PairId} was proposed by command:US:TCA of US; the MX command must accept it.", error.Status.Detail);
+    }
+
+    [Theory]
+    [InlineData("XYZ", StatusCode.NotFound)]
+    [InlineData("TOOLONG", StatusCode.InvalidArgument)]
+    public async Task Unknown_and_malformed_sectors_are_named(string sector, StatusCode code)
+    {
+        using var channel = hub.Channel(IdentitySpec.Joint("US"));
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            new CommandService.CommandServiceClient(channel).GetSectorAsync(new GetSectorRequest { Sector = sector }).ResponseAsync);
+        Assert.Equal(code, error.StatusCode);
+        Assert.Contains(sector, error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_pair_is_not_found()
+    {
+        using var channel = hub.Channel(IdentitySpec.Command("MX", "TCA"));
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            new CommandService.CommandServiceClient(channel).AcceptPairAsync(new PairRequest { PairId = "TCA-P9999" }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+        Assert.Equal("pair TCA-P9999 does not exist.", error.Status.Detail);
+    }
+}

@@ -1,0 +1,105 @@
+using Microsoft.Data.Sqlite;
+using PatrolHub.Client.Connection;
+using PatrolHub.Client.Pki;
+using PatrolHub.Client.Units;
+using PatrolHub.V1;
+
+namespace PatrolHub.Hub.Tests;
+
+public sealed class CrashTests
+{
+    [Fact]
+    public async Task A_hub_killed_while_units_stream_loses_nothing_it_acknowledged()
+    {
+        var data = Directory.CreateTempSubdirectory("patrolhub-crash-").FullName;
+        var port = HubFixture.FreePort();
+        var hub = await HubProcess.StartAsync(data, port);
+        try
+        {
+            var pki = new DevelopmentPki(Path.Combine(data, "certs"));
+            var connection = HubConnectionOptions.Load($"https://127.0.0.1:{port}", null, pki.PathOf(DevelopmentPki.HubCa));
+            using var usCommand = connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Command("US", "TCA")));
+            using var mxCommand = connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Command("MX", "TCA")));
+            var pair = await new CommandService.CommandServiceClient(usCommand).ProposePairAsync(new ProposePairRequest { UsUnit = "US-TCA-0101", MxUnit = "MX-TCA-0101" });
+            await new CommandService.CommandServiceClient(mxCommand).AcceptPairAsync(new PairRequest { PairId = pair.PairId });
+
+            var units = new[] { "US-TCA-0101", "MX-TCA-0101" };
+            var acked = units.ToDictionary(u => u, _ => new List<ulong>());
+            using var stop = new CancellationTokenSource();
+            var streams = units.Select(u => StreamAsync(connection, pki, u, acked[u], stop.Token)).ToList();
+
+            await WaitUntilAsync(() => acked.Values.All(a => Count(a) >= 30));
+            await hub.KillAsync();
+            var beforeKill = acked.ToDictionary(a => a.Key, a => Count(a.Value));
+            await hub.DisposeAsync();
+            hub = await HubProcess.StartAsync(data, port);
+            await WaitUntilAsync(() => acked.All(a => Count(a.Value) >= beforeKill[a.Key] + 30));
+            await stop.CancelAsync();
+            await Task.WhenAll(streams);
+
+            var pairs = await new CommandService.CommandServiceClient(usCommand).ListPairsAsync(new ListPairsRequest { Sector = "TCA" });
+            Assert.Equal(PairState.Active, pairs.Pairs.Single(p => p.PairId == pair.PairId).State);
+            await hub.KillAsync();
+
+            foreach (var unit in units)
+            {
+                var recorded = await RecordedSequencesAsync(Path.Combine(data, "journal.db"), unit);
+                List<ulong> confirmed;
+                lock (acked[unit]) confirmed = [.. acked[unit]];
+                Assert.All(confirmed, s => Assert.Equal(1, recorded.GetValueOrDefault(s)));
+                Assert.Equal(recorded.Keys.Order(), recorded.Keys);
+            }
+        }
+        finally
+        {
+            await hub.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static async Task StreamAsync(HubConnectionOptions connection, DevelopmentPki pki, string unit, List<ulong> acked, CancellationToken stop)
+    {
+        using var channel = connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Unit(unit)));
+        await using var session = new UnitSession(channel, unit);
+        var welcome = await session.StartAsync(stop);
+        var sequence = welcome.LastSequence;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var ack = await session.SendAsync(Units.Position(++sequence, unit.StartsWith("US", StringComparison.Ordinal) ? 31.35 : 31.30), stop);
+                lock (acked) acked.Add(ack.Sequence);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Done.
+        }
+    }
+
+    private static int Count(List<ulong> acked)
+    {
+        lock (acked) return acked.Count;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (!condition()) await poll.WaitForNextTickAsync(timeout.Token);
+    }
+
+    private static async Task<Dictionary<ulong, int>> RecordedSequencesAsync(string journal, string unit)
+    {
+        await using var connection = new SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT unit_seq, COUNT(*) FROM journal WHERE kind = 'position' AND unit = $unit GROUP BY unit_seq ORDER BY MIN(cursor)";
+        command.Parameters.AddWithValue("$unit", unit);
+        var recorded = new Dictionary<ulong, int>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) recorded[(ulong)reader.GetInt64(0)] = reader.GetInt32(1);
+        return recorded;
+    }
+}

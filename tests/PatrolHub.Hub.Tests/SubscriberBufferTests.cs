@@ -1,0 +1,62 @@
+using Grpc.Core;
+using PatrolHub.Grains.Geo;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Pairs;
+using PatrolHub.Grains.Units;
+using PatrolHub.Hub.Live;
+
+namespace PatrolHub.Hub.Tests;
+
+public sealed class SubscriberBufferTests
+{
+    private static readonly UnitId A = UnitId.Parse("US-TCA-0001");
+    private static readonly UnitId B = UnitId.Parse("US-TCA-0002");
+
+    [Fact]
+    public async Task Positions_coalesce_per_unit_keeping_their_place()
+    {
+        var buffer = new SubscriberBuffer(capacity: 4);
+        buffer.Enqueue(Position(1, A));
+        buffer.Enqueue(Position(2, B));
+        buffer.Enqueue(Position(3, A));
+
+        Assert.Equal(3, (await buffer.DequeueAsync(CancellationToken.None))!.Cursor);
+        Assert.Equal(2, (await buffer.DequeueAsync(CancellationToken.None))!.Cursor);
+    }
+
+    [Fact]
+    public async Task Other_events_are_never_dropped_and_overflow_ends_the_subscriber()
+    {
+        var buffer = new SubscriberBuffer(capacity: 2);
+        for (var i = 0; i < 100; i++) buffer.Enqueue(Position(i, A));
+        buffer.Enqueue(Pair(101));
+        buffer.Enqueue(Pair(102));
+        Assert.Equal(99, (await buffer.DequeueAsync(CancellationToken.None))!.Cursor);
+        Assert.Equal(101, (await buffer.DequeueAsync(CancellationToken.None))!.Cursor);
+
+        buffer.Enqueue(Pair(103));
+        buffer.Enqueue(Pair(104));
+        var error = await Assert.ThrowsAsync<RpcException>(() => buffer.DequeueAsync(CancellationToken.None));
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_waiting_reader_wakes_for_the_next_event()
+    {
+        var buffer = new SubscriberBuffer(capacity: 2);
+        var next = buffer.DequeueAsync(CancellationToken.None);
+        Assert.False(next.IsCompleted);
+        buffer.Enqueue(Pair(7));
+        Assert.Equal(7, (await next.WaitAsync(TimeSpan.FromSeconds(5)))!.Cursor);
+        buffer.RequestCatchUp();
+        Assert.Null(await buffer.DequeueAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    private static JournalRecord Position(long cursor, UnitId unit) => new(cursor, DateTimeOffset.UtcNow, new PositionRecorded(
+        unit, new PositionReport(cursor, DateTimeOffset.UtcNow, new GeoPoint(31.4, -110.9), 5, 0, 0, UnitStatus.OnPatrol),
+        new BoundaryLocation(BoundarySide.US, 1000, 500), null, null, null));
+
+    private static JournalRecord Pair(long cursor) => new(cursor, DateTimeOffset.UtcNow, new PairChanged(new PairInfo(
+        PairId.Create(new SectorId("TCA"), 1), A, UnitId.Parse("MX-TCA-0001"), PairState.Proposed, "command:US:TCA", Nation.US, null, null, DateTimeOffset.UtcNow)));
+}
