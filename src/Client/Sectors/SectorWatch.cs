@@ -30,7 +30,11 @@ public sealed class SectorWatch(GrpcChannel channel, string sector, ulong resume
                     if (!await stream.MoveNext(cancellationToken)) break;
                     update = stream.Current;
                 }
-                catch (RpcException e) when (Retry.IsTransient(e.StatusCode) && !cancellationToken.IsCancellationRequested)
+                catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+                {
+                    yield break;
+                }
+                catch (RpcException e) when (Retry.IsTransient(e.StatusCode))
                 {
                     break;
                 }

@@ -33,7 +33,6 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
             .Select(n => (Us: $"US-{sector}-{n:D4}", Mx: $"MX-{sector}-{n:D4}", Slot: n))
             .ToList();
         await EnsurePairedAsync(usCommand, mxCommand, sector, units, cancellationToken);
-        progress?.WriteLine($"{pairs} pairs active in {sector}; streaming at {rateHz} Hz");
 
         var ackMs = new ConcurrentBag<double>();
         var deliveryMs = new ConcurrentBag<double>();
@@ -50,6 +49,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
             }
 
             var welcomes = await Task.WhenAll(sessions.Select(s => s.Session.StartAsync(cancellationToken)));
+            progress?.WriteLine($"{pairs} pairs active in {sector}, {sessions.Count} units connected; streaming at {rateHz} Hz");
             started = DateTimeOffset.UtcNow;
             stop.CancelAfter(duration);
             var tasks = simulated.Select((unit, i) =>

@@ -4,6 +4,7 @@ using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Pairs;
 using PatrolHub.Grains.Telemetry;
+using PatrolHub.Hub.Errors;
 using PatrolHub.Hub.Live;
 using PatrolHub.Hub.Mapping;
 using PatrolHub.Hub.Security;
@@ -12,7 +13,8 @@ using PatrolHub.V1;
 namespace PatrolHub.Hub.Commands;
 
 /// <summary>Sector status, live watching, and pairing with bilateral consent.</summary>
-internal sealed class CommandGrpcService(IGrainFactory grains, FeedSubscriptions feeds, TimeProvider time) : CommandService.CommandServiceBase
+internal sealed class CommandGrpcService(IGrainFactory grains, FeedSubscriptions feeds, TimeProvider time, IHostApplicationLifetime lifetime)
+    : CommandService.CommandServiceBase
 {
     public override Task<ListSectorsResponse> ListSectors(ListSectorsRequest request, ServerCallContext context) =>
         Task.FromResult(new ListSectorsResponse { Sectors = { SectorCatalog.Default.All.Select(s => ProtoMapper.ToProto(s, withBoundary: true)) } });
@@ -38,9 +40,10 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedSubscriptions
             await responseStream.WriteAsync(new SectorUpdate { Cursor = (ulong)after, Snapshot = ProtoMapper.ToProto(snapshot) });
         }
 
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         try
         {
-            await foreach (var record in subscription.ReadAllAsync(after, context.CancellationToken))
+            await foreach (var record in subscription.ReadAllAsync(after, stop.Token))
             {
                 var update = new SectorUpdate { Cursor = (ulong)record.Cursor };
                 switch (record.Event)
@@ -55,13 +58,17 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedSubscriptions
                         continue;
                 }
 
-                await responseStream.WriteAsync(update, context.CancellationToken);
+                await responseStream.WriteAsync(update, stop.Token);
                 HubMetrics.DeliveryLatency.Record((time.GetUtcNow() - record.RecordedAt).TotalMilliseconds);
             }
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             // The watcher went away.
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            throw ShuttingDown.Status();
         }
     }
 

@@ -56,7 +56,8 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         {
             case RpcException:
                 return null;
-            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+            case OperationCanceledException or IOException when context.CancellationToken.IsCancellationRequested:
+                // The client went away (or the connection broke); nobody is left to tell.
                 return new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled."));
             case DomainValidationException v:
                 return new Status

@@ -6,6 +6,7 @@ using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Pairs;
 using PatrolHub.Grains.Telemetry;
 using PatrolHub.Grains.Units;
+using PatrolHub.Hub.Errors;
 using PatrolHub.Hub.Live;
 using PatrolHub.Hub.Mapping;
 using PatrolHub.Hub.Security;
@@ -14,7 +15,8 @@ using PatrolHub.V1;
 namespace PatrolHub.Hub.Patrol;
 
 /// <summary>A unit's one stream: positions up, acknowledgements and its feed down, through one writer.</summary>
-internal sealed class PatrolGrpcService(IGrainFactory grains, FeedSubscriptions feeds, TimeProvider time) : PatrolService.PatrolServiceBase
+internal sealed class PatrolGrpcService(IGrainFactory grains, FeedSubscriptions feeds, TimeProvider time, IHostApplicationLifetime lifetime)
+    : PatrolService.PatrolServiceBase
 {
     public override async Task Connect(IAsyncStreamReader<UnitMessage> requestStream, IServerStreamWriter<HubMessage> responseStream, ServerCallContext context)
     {
@@ -41,7 +43,7 @@ internal sealed class PatrolGrpcService(IGrainFactory grains, FeedSubscriptions 
             },
         });
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var writing = WriteAsync(outbound.Reader, responseStream, context.CancellationToken);
         var feeding = FeedAsync(subscription, after, outbound.Writer, stop);
         try
@@ -51,6 +53,10 @@ internal sealed class PatrolGrpcService(IGrainFactory grains, FeedSubscriptions 
         catch (OperationCanceledException) when (feeding.IsFaulted)
         {
             // The feed overflowed; its status ends the call below.
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            throw ShuttingDown.Status();
         }
         finally
         {
