@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
+using PatrolHub.Grains.Hosting;
 using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Live;
 
@@ -29,7 +30,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public static async Task<InProcessTestCluster> StartAsync(IJournal journal, TimeProvider time)
     {
         var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.Services.AddSingleton(journal).AddSingleton(time));
+        builder.ConfigureSilo((_, silo) => silo.AddPatrolHubGrains().Services.AddSingleton(journal).AddSingleton(time));
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;

@@ -1,3 +1,4 @@
+using PatrolHub.Grains.Alerts;
 using PatrolHub.Grains.Pairs;
 using PatrolHub.Grains.Sectors;
 using PatrolHub.Grains.Units;
@@ -11,4 +12,6 @@ public static class GrainFactoryExtensions
     public static ISectorGrain Sector(this IGrainFactory factory, SectorId id) => factory.GetGrain<ISectorGrain>(id.Value);
 
     public static IPairGrain Pair(this IGrainFactory factory, PairId id) => factory.GetGrain<IPairGrain>(id.Value);
+
+    public static IAlertGrain Alert(this IGrainFactory factory, AlertId id) => factory.GetGrain<IAlertGrain>(id.Value);
 }

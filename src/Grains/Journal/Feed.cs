@@ -1,11 +1,13 @@
+using PatrolHub.Grains.Alerts;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Units;
 
 namespace PatrolHub.Grains.Journal;
 
 /// <summary>
-/// What one subscriber receives: a unit's feed is what is addressed to it (its partner's positions,
-/// its pairing changes); a sector's feed is everything recorded in the sector.
+/// What one subscriber receives: a unit's feed is what is addressed to it (its partner's positions, its pairing
+/// changes and drift warnings, its own and its partner's alerts, and the sector commands' alerts); a sector's feed
+/// is everything recorded in the sector.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record Feed(UnitId? Unit, SectorId? Sector)
@@ -18,14 +20,16 @@ public sealed record Feed(UnitId? Unit, SectorId? Sector)
     {
         var keys = e.Keys();
         return Unit is { } unit
-            ? keys.ToUnit == unit || (keys.Unit == unit && keys.Kind != PositionRecorded.Kind)
+            ? keys.ToUnit == unit
+                || (keys.Unit == unit && keys.Kind != PositionRecorded.Kind)
+                || (keys.Kind == AlertChanged.Kind && keys.Unit is null && keys.Sector == unit.Sector)
             : keys.Sector == Sector;
     }
 
     /// <summary>The same test as <see cref="Matches"/>, as SQL over the journal's key columns.</summary>
-    internal (string Where, string Key) ToSql() => Unit is { } unit
-        ? ("(to_unit = $key OR (unit = $key AND kind <> 'position'))", unit.Value)
-        : ("sector = $key", Sector!.Value.Value);
+    internal (string Where, string Key, string Sector) ToSql() => Unit is { } unit
+        ? ("(to_unit = $key OR (unit = $key AND kind <> 'position') OR (kind = 'alert' AND unit IS NULL AND sector = $sector))", unit.Value, unit.Sector.Value)
+        : ("sector = $key", Sector!.Value.Value, Sector.Value.Value);
 
     public override string ToString() => Unit is { } unit ? $"unit {unit}" : $"sector {Sector}";
 }

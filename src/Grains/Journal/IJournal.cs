@@ -23,10 +23,14 @@ public sealed record JournalQuery(string Kind)
 {
     public SectorId? Sector { get; init; }
     public UnitId? Unit { get; init; }
-    public PairId? Pair { get; init; }
+    /// <summary>The pair or alert id.</summary>
+    public string? Subject { get; init; }
     public long? UnitSequence { get; init; }
     /// <summary>Only the newest record per unit.</summary>
     public bool LatestPerUnit { get; init; }
+
+    /// <summary>Only the newest record per pair or alert.</summary>
+    public bool LatestPerSubject { get; init; }
     /// <summary>Newest first, at most this many.</summary>
     public int? Last { get; init; }
 }

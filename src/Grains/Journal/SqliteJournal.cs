@@ -57,10 +57,10 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
     public async Task<IReadOnlyList<JournalRecord>> ReadFeedAsync(Feed feed, long after, long before = long.MaxValue, CancellationToken cancellationToken = default)
     {
         if (_recent.TryRead(after, before, feed.Matches, out var recent)) return recent;
-        var (where, key) = feed.ToSql();
+        var (where, key, sector) = feed.ToSql();
         return await QueryAsync(
             $"SELECT cursor, recorded_at, payload FROM journal WHERE cursor > $after AND cursor < $before AND {where} ORDER BY cursor",
-            [("$after", after), ("$before", before), ("$key", key)],
+            [("$after", after), ("$before", before), ("$key", key), ("$sector", sector)],
             cancellationToken);
     }
 
@@ -77,10 +77,11 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
 
         Add("sector", query.Sector?.Value);
         Add("unit", query.Unit?.Value);
-        Add("pair", query.Pair?.Value);
+        Add("subject", query.Subject);
         Add("unit_seq", query.UnitSequence);
-        var sql = query.LatestPerUnit
-            ? $"SELECT cursor, recorded_at, payload FROM journal WHERE cursor IN (SELECT MAX(cursor) FROM journal WHERE {filter} GROUP BY unit) ORDER BY cursor"
+        var groupBy = query.LatestPerUnit ? "unit" : query.LatestPerSubject ? "subject" : null;
+        var sql = groupBy is not null
+            ? $"SELECT cursor, recorded_at, payload FROM journal WHERE cursor IN (SELECT MAX(cursor) FROM journal WHERE {filter} GROUP BY {groupBy}) ORDER BY cursor"
             : $"SELECT cursor, recorded_at, payload FROM journal WHERE {filter} ORDER BY cursor";
         if (query.Last is { } last)
             sql = $"SELECT * FROM ({sql.Replace("ORDER BY cursor", "ORDER BY cursor DESC", StringComparison.Ordinal)} LIMIT {last}) ORDER BY cursor";
@@ -99,8 +100,8 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
         var batch = new List<Pending>(_options.MaxBatch);
         using var insert = _writer.CreateCommand();
         insert.CommandText = """
-            INSERT INTO journal (cursor, recorded_at, kind, sector, unit, to_unit, pair, unit_seq, payload, prev_hash, hash)
-            VALUES ($cursor, $at, $kind, $sector, $unit, $to_unit, $pair, $unit_seq, $payload, $prev, $hash)
+            INSERT INTO journal (cursor, recorded_at, kind, sector, unit, to_unit, subject, unit_seq, payload, prev_hash, hash)
+            VALUES ($cursor, $at, $kind, $sector, $unit, $to_unit, $subject, $unit_seq, $payload, $prev, $hash)
             """;
         var p = InsertParameters.Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name }))
             .ToArray();
@@ -126,7 +127,7 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
                     var payload = JournalSerializer.Serialize(e);
                     var cursor = head + 1;
                     var next = JournalSerializer.Hash(hash, cursor, micros, keys.Kind, payload);
-                    object?[] values = [cursor, micros, keys.Kind, keys.Sector.Value, keys.Unit?.Value, keys.ToUnit?.Value, keys.Pair?.Value, keys.UnitSequence, payload, hash, next];
+                    object?[] values = [cursor, micros, keys.Kind, keys.Sector.Value, keys.Unit?.Value, keys.ToUnit?.Value, keys.Subject, keys.UnitSequence, payload, hash, next];
                     for (var j = 0; j < p.Length; j++) p[j].Value = values[j] ?? DBNull.Value;
                     try
                     {
@@ -211,7 +212,7 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
             sector TEXT NOT NULL,
             unit TEXT,
             to_unit TEXT,
-            pair TEXT,
+            subject TEXT,
             unit_seq INTEGER,
             payload TEXT NOT NULL,
             prev_hash BLOB NOT NULL,
@@ -220,11 +221,11 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
         CREATE INDEX IF NOT EXISTS journal_sector ON journal (sector, kind, cursor);
         CREATE INDEX IF NOT EXISTS journal_unit ON journal (unit, kind, cursor);
         CREATE INDEX IF NOT EXISTS journal_to_unit ON journal (to_unit, cursor) WHERE to_unit IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS journal_pair ON journal (pair, cursor) WHERE pair IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS journal_subject ON journal (subject, cursor) WHERE subject IS NOT NULL;
         """;
 
     private static readonly string[] InsertParameters =
-        ["$cursor", "$at", "$kind", "$sector", "$unit", "$to_unit", "$pair", "$unit_seq", "$payload", "$prev", "$hash"];
+        ["$cursor", "$at", "$kind", "$sector", "$unit", "$to_unit", "$subject", "$unit_seq", "$payload", "$prev", "$hash"];
 
     private sealed record Pending(HubEvent Event, TaskCompletionSource<JournalRecord> Completion);
 

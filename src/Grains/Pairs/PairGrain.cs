@@ -12,7 +12,7 @@ public sealed class PairGrain(IJournal journal, TimeProvider time) : Grain, IPai
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = PairId.Parse(this.GetPrimaryKeyString());
-        var last = await journal.ReadAsync(new JournalQuery(PairChanged.Kind) { Pair = _id, Last = 1 }, cancellationToken);
+        var last = await journal.ReadAsync(new JournalQuery(PairChanged.Kind) { Subject = _id.Value, Last = 1 }, cancellationToken);
         _pair = (last.SingleOrDefault()?.Event as PairChanged)?.Pair;
     }
 

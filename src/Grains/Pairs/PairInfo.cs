@@ -35,5 +35,5 @@ public sealed record PairChanged(PairInfo Pair) : HubEvent
 {
     public const string Kind = "pair";
 
-    public override JournalKeys Keys() => new(Kind, Pair.Sector, Pair.Us, Pair.Mx, Pair.Id, null);
+    public override JournalKeys Keys() => new(Kind, Pair.Sector, Pair.Us, Pair.Mx, Pair.Id.Value, null);
 }

@@ -1,3 +1,4 @@
+using PatrolHub.Grains.Alerts;
 using PatrolHub.Grains.Geo;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
@@ -35,6 +36,21 @@ public interface ISectorGrain : IFeedGrain
 
     [OneWay, Alias("position")]
     Task OnPosition(JournalRecord record);
+
+    /// <summary>Raises an alert in this sector: numbers it and, for a unit, adds its partner as a recipient.</summary>
+    [Alias("raise-alert")]
+    Task<AlertInfo> RaiseAlert(AlertReport report, Identity by, string? traceParent);
+
+    [ReadOnly, AlwaysInterleave, Alias("list-alerts")]
+    Task<IReadOnlyList<AlertInfo>> ListAlerts(bool openOnly);
+
+    /// <summary>An alert step was recorded: tell the sector's watchers and the alert's units.</summary>
+    [OneWay, Alias("alert")]
+    Task OnAlert(JournalRecord record);
+
+    /// <summary>A unit of this sector is live, so a command's alert reaches it.</summary>
+    [OneWay, Alias("register-unit")]
+    Task RegisterUnit(UnitId unit);
 }
 
 [GenerateSerializer, Immutable]
@@ -43,4 +59,11 @@ public sealed record PairStatus(PairInfo Pair, double? DriftKm);
 /// <summary>Sector status. <see cref="Cursor"/> is the journal head when it was taken; positions still
 /// in flight at that moment may be missing, and are superseded by the next ones.</summary>
 [GenerateSerializer, Immutable]
-public sealed record SectorSnapshot(SectorInfo Sector, IReadOnlyList<JournalRecord> Units, IReadOnlyList<PairStatus> Pairs, long Cursor);
+public sealed record SectorSnapshot(
+    SectorInfo Sector,
+    IReadOnlyList<JournalRecord> Units,
+    IReadOnlyList<PairStatus> Pairs,
+    IReadOnlyList<AlertInfo> OpenAlerts,
+    IReadOnlyList<UnitId> StaleUnits,
+    IReadOnlyList<ChainageRange> CoverageGaps,
+    long Cursor);

@@ -22,6 +22,10 @@ public interface IPatrolUnitGrain : IFeedGrain
 
     [Alias("pair-changed")]
     Task OnPairChanged(JournalRecord record);
+
+    /// <summary>An alert or warning addressed to this unit: passed on to its subscribers.</summary>
+    [OneWay, AlwaysInterleave, Alias("deliver")]
+    Task Deliver(JournalRecord record);
 }
 
 [GenerateSerializer, Immutable]

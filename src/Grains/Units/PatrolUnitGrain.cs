@@ -27,7 +27,9 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time, ILogger
     {
         _id = UnitId.Parse(this.GetPrimaryKeyString());
         _last = await LatestPositionAsync(_id);
-        _pair = await GrainFactory.Sector(_id.Sector).ActivePairOf(_id);
+        var sector = GrainFactory.Sector(_id.Sector);
+        _pair = await sector.ActivePairOf(_id);
+        _ = sector.RegisterUnit(_id);
         if (_pair is not null) await LoadPartnerAsync(_pair);
     }
 
@@ -66,6 +68,12 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time, ILogger
             _observers.Publish(record);
         }
 
+        return Task.CompletedTask;
+    }
+
+    public Task Deliver(JournalRecord record)
+    {
+        _observers.Publish(record);
         return Task.CompletedTask;
     }
 

@@ -5,9 +5,11 @@ using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Pairs;
 using PatrolHub.Grains.Telemetry;
 using PatrolHub.Hub.Errors;
+using PatrolHub.Hub.Alerts;
 using PatrolHub.Hub.Live;
 using PatrolHub.Hub.Mapping;
 using PatrolHub.Hub.Security;
+using PatrolHub.Hub.Telemetry;
 using PatrolHub.V1;
 
 namespace PatrolHub.Hub.Commands;
@@ -23,13 +25,15 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedSubscriptions
     {
         var sector = KnownSector(request.Sector);
         Authorize.SectorViewer(IdentityInterceptor.Caller(context), sector);
-        return ProtoMapper.ToProto(await grains.Sector(sector).GetStatus());
+        var caller = IdentityInterceptor.Caller(context);
+        return ProtoMapper.ToProto(await grains.Sector(sector).GetStatus(), a => Visibility.CanSee(caller, a));
     }
 
     public override async Task WatchSector(WatchSectorRequest request, IServerStreamWriter<SectorUpdate> responseStream, ServerCallContext context)
     {
         var sector = KnownSector(request.Sector);
-        Authorize.SectorViewer(IdentityInterceptor.Caller(context), sector);
+        var caller = IdentityInterceptor.Caller(context);
+        Authorize.SectorViewer(caller, sector);
         var grain = grains.Sector(sector);
         await using var subscription = await feeds.StartAsync(grain, Feed.ForSector(sector));
         var after = (long)request.ResumeFrom;
@@ -37,7 +41,7 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedSubscriptions
         {
             var snapshot = await grain.GetStatus();
             after = snapshot.Cursor;
-            await responseStream.WriteAsync(new SectorUpdate { Cursor = (ulong)after, Snapshot = ProtoMapper.ToProto(snapshot) });
+            await responseStream.WriteAsync(new SectorUpdate { Cursor = (ulong)after, Snapshot = ProtoMapper.ToProto(snapshot, a => Visibility.CanSee(caller, a)) });
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
@@ -45,19 +49,8 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedSubscriptions
         {
             await foreach (var record in subscription.ReadAllAsync(after, stop.Token))
             {
-                var update = new SectorUpdate { Cursor = (ulong)record.Cursor };
-                switch (record.Event)
-                {
-                    case Grains.Units.PositionRecorded:
-                        update.Position = ProtoMapper.ToProto(record);
-                        break;
-                    case PairChanged changed:
-                        update.Pair = ProtoMapper.ToProto(changed.Pair);
-                        break;
-                    default:
-                        continue;
-                }
-
+                if (!Visibility.CanSee(caller, record) || ProtoMapper.ToSectorUpdate(record) is not { } update) continue;
+                using var delivery = AlertTracing.StartDelivery(record, caller.Name);
                 await responseStream.WriteAsync(update, stop.Token);
                 HubMetrics.DeliveryLatency.Record((time.GetUtcNow() - record.RecordedAt).TotalMilliseconds);
             }
@@ -100,6 +93,32 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedSubscriptions
         Authorize.SectorViewer(IdentityInterceptor.Caller(context), sector);
         var pairs = await grains.Sector(sector).ListPairs(request.IncludeDissolved);
         return new ListPairsResponse { Pairs = { pairs.Select(ProtoMapper.ToProto) } };
+    }
+
+    public override async Task<Alert> RaiseAlert(RaiseAlertRequest request, ServerCallContext context)
+    {
+        var alert = await AlertRequests.RaiseAsync(grains, IdentityInterceptor.Caller(context), request);
+        return AlertMapper.ToProto(alert, "raised");
+    }
+
+    public override async Task<Alert> AcknowledgeAlert(AlertRequest request, ServerCallContext context) =>
+        AlertMapper.ToProto(await grains.Alert(AlertId.Parse(request.AlertId)).Acknowledge(IdentityInterceptor.Caller(context)), "acknowledged");
+
+    public override async Task<Alert> RespondToAlert(AlertRequest request, ServerCallContext context) =>
+        AlertMapper.ToProto(await grains.Alert(AlertId.Parse(request.AlertId)).Respond(IdentityInterceptor.Caller(context)), "responding");
+
+    public override async Task<Alert> ResolveAlert(ResolveAlertRequest request, ServerCallContext context) =>
+        AlertMapper.ToProto(
+            await grains.Alert(AlertId.Parse(request.AlertId)).Resolve(IdentityInterceptor.Caller(context), AlertMapper.ToDomain(request.Outcome)),
+            "resolved");
+
+    public override async Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context)
+    {
+        var sector = KnownSector(request.Sector);
+        var caller = IdentityInterceptor.Caller(context);
+        Authorize.SectorViewer(caller, sector);
+        var alerts = await grains.Sector(sector).ListAlerts(request.OpenOnly);
+        return new ListAlertsResponse { Alerts = { alerts.Where(a => Visibility.CanSee(caller, a)).Select(a => AlertMapper.ToProto(a, "")) } };
     }
 
     private static (PairId, Grains.Security.Identity) PairCall(PairRequest request, ServerCallContext context, string action)

@@ -59,27 +59,31 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
             case OperationCanceledException or IOException when context.CancellationToken.IsCancellationRequested:
                 // The client went away (or the connection broke); nobody is left to tell.
                 return new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled."));
-            case DomainValidationException v:
-                return new Status
-                {
-                    Code = (int)Code.InvalidArgument,
-                    Message = v.Message,
-                    Details = { Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Message } } }) },
-                }.ToRpcException();
-            case DomainConflictException:
-                return new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, e.Message));
-            case DomainNotFoundException:
-                return new RpcException(new Grpc.Core.Status(StatusCode.NotFound, e.Message));
-            case DomainPermissionException:
-                return new RpcException(new Grpc.Core.Status(StatusCode.PermissionDenied, e.Message));
             case SiloUnavailableException or TimeoutException or OrleansMessageRejectionException:
                 Log.Unavailable(logger, e, context.Method);
                 return new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "the hub is temporarily unable to serve this call; retry."));
-            default:
-                Log.Unexpected(logger, e, context.Method);
-                return new RpcException(new Grpc.Core.Status(StatusCode.Internal, "the hub failed to handle this call; it has been logged."));
         }
+
+        if (ToRpcException(e) is { } mapped) return mapped;
+        Log.Unexpected(logger, e, context.Method);
+        return new RpcException(new Grpc.Core.Status(StatusCode.Internal, "the hub failed to handle this call; it has been logged."));
     }
+
+    /// <summary>The status for a domain exception (or an RpcException as it is), else null.</summary>
+    public static RpcException? ToRpcException(Exception e) => e switch
+    {
+        RpcException rpc => rpc,
+        DomainValidationException v => new Status
+        {
+            Code = (int)Code.InvalidArgument,
+            Message = v.Message,
+            Details = { Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Message } } }) },
+        }.ToRpcException(),
+        DomainConflictException => new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, e.Message)),
+        DomainNotFoundException => new RpcException(new Grpc.Core.Status(StatusCode.NotFound, e.Message)),
+        DomainPermissionException => new RpcException(new Grpc.Core.Status(StatusCode.PermissionDenied, e.Message)),
+        _ => null,
+    };
 
     private static partial class Log
     {

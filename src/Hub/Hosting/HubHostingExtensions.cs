@@ -2,6 +2,7 @@ using System.Security.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
+using PatrolHub.Grains.Hosting;
 using PatrolHub.Grains.Journal;
 using PatrolHub.Hub.Commands;
 using PatrolHub.Hub.Demo;
@@ -65,7 +66,8 @@ public static partial class HubHostingExtensions
         var orleans = builder.Configuration.GetSection(OrleansOptions.Section).Get<OrleansOptions>() ?? new OrleansOptions();
         builder.UseOrleans(silo => silo
             .UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort)
-            .AddActivityPropagation());
+            .AddActivityPropagation()
+            .AddPatrolHubGrains());
 
         builder.AddHubTelemetry();
         if (hub.Demo) builder.Services.AddHostedService<DemoService>();

@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using PatrolHub.Grains;
+using PatrolHub.Grains.Alerts;
 using PatrolHub.Grains.Geo;
 using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Pairs;
@@ -49,7 +50,7 @@ internal static class ProtoMapper
                 UnitStatus.OffDuty => Proto.UnitStatus.OffDuty,
                 _ => Proto.UnitStatus.OnPatrol,
             },
-            Side = p.Location.Side == BoundarySide.US ? Proto.BoundarySide.Us : Proto.BoundarySide.Mx,
+            Side = ToProto(p.Location.Side),
             DistanceToLineM = p.Location.DistanceM,
             ChainageKm = p.Location.ChainageKm,
             PairId = p.Pair?.Value ?? "",
@@ -57,6 +58,8 @@ internal static class ProtoMapper
         if (p.DriftKm is { } drift) message.DriftKm = drift;
         return message;
     }
+
+    internal static Proto.BoundarySide ToProto(BoundarySide side) => side == BoundarySide.US ? Proto.BoundarySide.Us : Proto.BoundarySide.Mx;
 
     public static Proto.Pair ToProto(PairInfo pair, double? driftKm = null)
     {
@@ -98,11 +101,70 @@ internal static class ProtoMapper
         },
     };
 
-    public static Proto.SectorStatus ToProto(SectorSnapshot snapshot) => new()
+    /// <summary>Sector status as the viewer may see it: only the open alerts <paramref name="visible"/> allows.</summary>
+    public static Proto.SectorStatus ToProto(SectorSnapshot snapshot, Func<AlertInfo, bool> visible)
     {
-        Sector = ToProto(snapshot.Sector, withBoundary: true),
-        Units = { snapshot.Units.Select(ToProto) },
-        Pairs = { snapshot.Pairs.Select(ToProto) },
-        Cursor = (ulong)snapshot.Cursor,
+        var alerts = snapshot.OpenAlerts.Where(visible).ToList();
+        return new()
+        {
+            Sector = ToProto(snapshot.Sector, withBoundary: true),
+            Units = { snapshot.Units.Select(ToProto) },
+            Pairs = { snapshot.Pairs.Select(ToProto) },
+            Cursor = (ulong)snapshot.Cursor,
+            OpenAlerts = { alerts.Select(a => AlertMapper.ToProto(a, "")) },
+            OpenBySeverity =
+            {
+                System.Enum.GetValues<Severity>().Reverse().Select(severity => new Proto.SeverityCount
+                {
+                    Severity = AlertMapper.ToProto(severity),
+                    Open = alerts.Count(a => a.Severity == severity),
+                }),
+            },
+            StaleUnits = { snapshot.StaleUnits.Select(u => u.Value) },
+            CoverageGaps = { snapshot.CoverageGaps.Select(g => new Proto.CoverageGap { StartKm = g.StartKm, EndKm = g.EndKm }) },
+        };
+    }
+
+    /// <summary>A recorded event as a unit's stream carries it, or null for events units do not receive.</summary>
+    public static Proto.HubMessage? ToHubMessage(JournalRecord record)
+    {
+        var message = new Proto.HubMessage { Cursor = (ulong)record.Cursor };
+        switch (record.Event)
+        {
+            case PositionRecorded: message.PartnerPosition = ToProto(record); break;
+            case PairChanged changed: message.Pair = ToProto(changed.Pair); break;
+            case AlertChanged changed: message.Alert = AlertMapper.ToProto(changed.Alert, changed.Transition); break;
+            case DriftWarning warning: message.Warning = ToProto(warning); break;
+            default: return null;
+        }
+
+        return message;
+    }
+
+    /// <summary>A recorded event as a sector watch carries it, or null for events watchers do not receive.</summary>
+    public static Proto.SectorUpdate? ToSectorUpdate(JournalRecord record)
+    {
+        var update = new Proto.SectorUpdate { Cursor = (ulong)record.Cursor };
+        switch (record.Event)
+        {
+            case PositionRecorded: update.Position = ToProto(record); break;
+            case PairChanged changed: update.Pair = ToProto(changed.Pair); break;
+            case AlertChanged changed: update.Alert = AlertMapper.ToProto(changed.Alert, changed.Transition); break;
+            case DriftWarning warning: update.Warning = ToProto(warning); break;
+            default: return null;
+        }
+
+        return update;
+    }
+
+    public static Proto.DriftWarning ToProto(DriftWarning warning) => new()
+    {
+        PairId = warning.Pair.Id.Value,
+        UsUnit = warning.Pair.Us.Value,
+        MxUnit = warning.Pair.Mx.Value,
+        DriftKm = warning.DriftKm,
+        ThresholdKm = warning.ThresholdKm,
+        AboveSeconds = warning.Above.TotalSeconds,
+        Cleared = warning.Cleared,
     };
 }

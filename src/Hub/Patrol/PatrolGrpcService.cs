@@ -1,15 +1,18 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Grpc.Core;
+using PatrolHub.Grains.Alerts;
 using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Security;
 using PatrolHub.Grains.Journal;
-using PatrolHub.Grains.Pairs;
 using PatrolHub.Grains.Telemetry;
 using PatrolHub.Grains.Units;
+using PatrolHub.Hub.Alerts;
 using PatrolHub.Hub.Errors;
 using PatrolHub.Hub.Live;
 using PatrolHub.Hub.Mapping;
 using PatrolHub.Hub.Security;
+using PatrolHub.Hub.Telemetry;
 using PatrolHub.V1;
 
 namespace PatrolHub.Hub.Patrol;
@@ -45,10 +48,10 @@ internal sealed class PatrolGrpcService(IGrainFactory grains, FeedSubscriptions 
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var writing = WriteAsync(outbound.Reader, responseStream, context.CancellationToken);
-        var feeding = FeedAsync(subscription, after, outbound.Writer, stop);
+        var feeding = FeedAsync(subscription, unitId.Value, after, outbound.Writer, stop);
         try
         {
-            await ReadAsync(requestStream, grain, outbound.Writer, stop.Token);
+            await ReadAsync(requestStream, caller, grain, outbound.Writer, stop.Token);
         }
         catch (OperationCanceledException) when (feeding.IsFaulted)
         {
@@ -69,48 +72,67 @@ internal sealed class PatrolGrpcService(IGrainFactory grains, FeedSubscriptions 
         await feeding;
     }
 
-    private async Task ReadAsync(IAsyncStreamReader<UnitMessage> requests, IPatrolUnitGrain grain, ChannelWriter<HubMessage> outbound, CancellationToken cancellationToken)
+    private async Task ReadAsync(
+        IAsyncStreamReader<UnitMessage> requests, Identity caller, IPatrolUnitGrain grain, ChannelWriter<HubMessage> outbound, CancellationToken cancellationToken)
     {
         await foreach (var message in requests.ReadAllAsync(cancellationToken))
         {
-            if (message.Position is not { } update)
-                throw new RpcException(new Status(StatusCode.InvalidArgument, "after the hello, a unit sends only positions."));
-            var started = time.GetTimestamp();
-            var ack = await grain.Report(ProtoMapper.ToDomain(update));
-            HubMetrics.AckLatency.Record(time.GetElapsedTime(started).TotalMilliseconds);
-            await outbound.WriteAsync(new HubMessage
+            var reply = message.BodyCase switch
             {
-                Ack = new Ack
-                {
-                    Sequence = (ulong)ack.Sequence,
-                    RecordedCursor = (ulong)ack.Cursor,
-                    RecordedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(ack.RecordedAt),
-                },
-            }, cancellationToken);
+                UnitMessage.BodyOneofCase.Position => await RecordAsync(grain, message.Position),
+                UnitMessage.BodyOneofCase.RaiseAlert => await ReplyAsync(message.RaiseAlert.RequestId, "raised",
+                    () => AlertRequests.RaiseAsync(grains, caller, message.RaiseAlert)),
+                UnitMessage.BodyOneofCase.AlertAction => await ReplyAsync(message.AlertAction.RequestId, message.AlertAction.Kind.ToString().ToLowerInvariant(),
+                    () => AlertRequests.ActAsync(grains, caller, message.AlertAction)),
+                _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "after the hello, a unit sends positions, alert raises and alert actions.")),
+            };
+            await outbound.WriteAsync(reply, cancellationToken);
         }
     }
 
+    private async Task<HubMessage> RecordAsync(IPatrolUnitGrain grain, PositionUpdate update)
+    {
+        var started = time.GetTimestamp();
+        var ack = await grain.Report(ProtoMapper.ToDomain(update));
+        HubMetrics.AckLatency.Record(time.GetElapsedTime(started).TotalMilliseconds);
+        return new HubMessage
+        {
+            Ack = new Ack
+            {
+                Sequence = (ulong)ack.Sequence,
+                RecordedCursor = (ulong)ack.Cursor,
+                RecordedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(ack.RecordedAt),
+            },
+        };
+    }
+
+    /// <summary>An alert request on the stream is answered in-band: a refusal does not end the unit's stream.</summary>
+    private static async Task<HubMessage> ReplyAsync(string requestId, string transition, Func<Task<AlertInfo>> request)
+    {
+        var reply = new AlertReply { RequestId = requestId };
+        try
+        {
+            reply.Alert = AlertMapper.ToProto(await request(), transition);
+        }
+        catch (Exception e) when (ErrorInterceptor.ToRpcException(e) is { } refused)
+        {
+            reply.Code = (int)refused.StatusCode;
+            reply.Message = refused.Status.Detail;
+        }
+
+        return new HubMessage { AlertReply = reply };
+    }
+
     /// <summary>Copies the unit's feed to the outbound queue; a feed that fails (overflow) stops the whole call.</summary>
-    private static async Task FeedAsync(FeedSubscription subscription, long after, ChannelWriter<HubMessage> outbound, CancellationTokenSource stop)
+    private static async Task FeedAsync(FeedSubscription subscription, string unit, long after, ChannelWriter<HubMessage> outbound, CancellationTokenSource stop)
     {
         var cancellationToken = stop.Token;
         try
         {
             await foreach (var record in subscription.ReadAllAsync(after, cancellationToken))
             {
-                var message = new HubMessage { Cursor = (ulong)record.Cursor };
-                switch (record.Event)
-                {
-                    case PositionRecorded:
-                        message.PartnerPosition = ProtoMapper.ToProto(record);
-                        break;
-                    case PairChanged changed:
-                        message.Pair = ProtoMapper.ToProto(changed.Pair);
-                        break;
-                    default:
-                        continue;
-                }
-
+                if (ProtoMapper.ToHubMessage(record) is not { } message) continue;
+                using var delivery = AlertTracing.StartDelivery(record, unit);
                 await outbound.WriteAsync(message, cancellationToken);
             }
         }

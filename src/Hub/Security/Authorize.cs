@@ -29,5 +29,14 @@ public static class Authorize
         throw Denied($"{caller.Name} may not view sector {sector}; its commands and the joint centre may.");
     }
 
+    /// <summary>A unit raises alerts in its own sector; a command in its sector.</summary>
+    public static void RaiseIn(Identity caller, SectorId sector)
+    {
+        if (caller.Role == Role.Unit && caller.Unit!.Value.Sector != sector)
+            throw Denied($"{caller.Name} may not raise an alert in {sector}; a unit raises alerts only in its own sector, {caller.Unit.Value.Sector}.");
+        if (caller.Role is not (Role.Unit or Role.Command) || (caller.Role == Role.Command && caller.Sector != sector))
+            throw Denied($"{caller.Name} may not raise an alert in {sector}; the sector's units and commands may.");
+    }
+
     private static RpcException Denied(string message) => new(new Status(StatusCode.PermissionDenied, message));
 }

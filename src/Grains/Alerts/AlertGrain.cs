@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using PatrolHub.Grains.Geo;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Security;
+using PatrolHub.Grains.Telemetry;
+
+namespace PatrolHub.Grains.Alerts;
+
+public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<AlertOptions> options) : Grain, IAlertGrain, IDisposable
+{
+    private readonly AlertOptions _options = options.Value;
+    private AlertId _id;
+    private AlertInfo? _alert;
+    private ITimer? _deadline;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _id = AlertId.Parse(this.GetPrimaryKeyString());
+        var last = await journal.ReadAsync(new JournalQuery(AlertChanged.Kind) { Subject = _id.Value, Last = 1 }, cancellationToken);
+        _alert = (last.SingleOrDefault()?.Event as AlertChanged)?.Alert;
+        Arm();
+    }
+
+    public Task<AlertInfo> GetAlert() => Task.FromResult(Existing());
+
+    public Task Wake() => Task.CompletedTask;
+
+    public async Task<AlertInfo> Raise(AlertReport report, Identity by, UnitId? partner, string? traceParent)
+    {
+        if (_alert is not null) throw new DomainConflictException($"alert {_id} already exists.");
+        Validate(report);
+        using var span = HubMetrics.Activity.StartActivity("alert.raise", ActivityKind.Internal, traceParent);
+        span?.SetTag("patrolhub.alert", _id.Value);
+        var now = time.GetUtcNow();
+        var alert = new AlertInfo(
+            _id, report, report.Severity, SectorCatalog.Default.Boundary.Locate(report.Point), by.Name, by.Nation, by.Unit, partner,
+            AlertState.Raised, null, 0, false, by.Name, now, now, now + _options.DeadlineFor(report.Severity), now + _options.Expiry,
+            span?.Id ?? traceParent);
+        return await RecordAsync(alert, "raised");
+    }
+
+    public Task<AlertInfo> Acknowledge(Identity by)
+    {
+        var alert = Handleable(by, "acknowledged", AlertState.Raised);
+        return RecordAsync(alert with { State = AlertState.Acknowledged, EscalatesAt = null, LastActor = by.Name }, "acknowledged");
+    }
+
+    public Task<AlertInfo> Respond(Identity by)
+    {
+        var alert = Handleable(by, "marked responding", AlertState.Raised, AlertState.Acknowledged);
+        return RecordAsync(alert with { State = AlertState.Responding, EscalatesAt = null, LastActor = by.Name }, "responding");
+    }
+
+    public Task<AlertInfo> Resolve(Identity by, AlertOutcome? outcome)
+    {
+        if (outcome is null || !Enum.IsDefined(outcome.Value))
+            throw new DomainValidationException("outcome", "an outcome is required to resolve an alert: apprehension, seizure, turned-back, lost-contact or false-alarm.");
+        var alert = Handleable(by, "resolved", AlertState.Raised, AlertState.Acknowledged, AlertState.Responding);
+        return RecordAsync(alert with { State = AlertState.Resolved, Outcome = outcome, EscalatesAt = null, LastActor = by.Name }, "resolved");
+    }
+
+    public async Task CheckDeadlines()
+    {
+        if (_alert is not { IsOpen: true } alert) return;
+        var now = time.GetUtcNow();
+        if (now >= alert.ExpiresAt)
+        {
+            await RecordAsync(alert with { State = AlertState.Expired, EscalatesAt = null, LastActor = "hub" }, "expired");
+        }
+        else if (alert.EscalatesAt is { } due && now >= due && alert.State == AlertState.Raised)
+        {
+            var severity = alert.Severity == Severity.Critical ? Severity.Critical : alert.Severity + 1;
+            await RecordAsync(alert with
+            {
+                Severity = severity,
+                Escalations = alert.Escalations + 1,
+                JointCentre = true,
+                LastActor = "hub",
+                // Up to CRITICAL with the joint centre told; after that nothing is left to escalate to.
+                EscalatesAt = severity == Severity.Critical ? null : now + _options.DeadlineFor(severity),
+            }, "escalated");
+        }
+        else
+        {
+            Arm();
+        }
+    }
+
+    public void Dispose() => _deadline?.Dispose();
+
+    private AlertInfo Existing() => _alert ?? throw new DomainNotFoundException($"alert {_id} does not exist.");
+
+    /// <summary>The alert, if this identity may act on it and its state allows the step.</summary>
+    private AlertInfo Handleable(Identity by, string step, params AlertState[] from)
+    {
+        var alert = Existing();
+        var mayHandle = by.Role switch
+        {
+            Role.Command => by.Sector == alert.Sector,
+            Role.Joint => true,
+            Role.Unit => alert.RaisedByUnit is null ? by.Unit!.Value.Sector == alert.Sector : by.Unit == alert.RaisedByUnit || by.Unit == alert.Partner,
+            _ => false,
+        };
+        if (!mayHandle) throw new DomainPermissionException($"{by.Name} may not act on alert {_id}; its recipients and the {alert.Sector} commands may.");
+        if (!from.Contains(alert.State))
+        {
+            throw new DomainConflictException(
+                $"alert {_id} is {alert.State.ToString().ToLowerInvariant()}; it can be {step} only when {string.Join(" or ", from.Select(s => s.ToString().ToLowerInvariant()))}.");
+        }
+
+        return alert;
+    }
+
+    private void Validate(AlertReport report)
+    {
+        if (!Enum.IsDefined(report.Kind)) throw new DomainValidationException("kind", "kind must be one of narcotics, firearms, human-smuggling, illegal-crossing, tunnel, aircraft-drone, vehicle, other.");
+        if (!Enum.IsDefined(report.Severity)) throw new DomainValidationException("severity", "severity must be low, medium, high or critical.");
+        GeoPoint.Validate(report.Point.Latitude, report.Point.Longitude);
+        if (report.DirectionDeg is { } d && (!double.IsFinite(d) || d is < 0 or >= 360))
+            throw new DomainValidationException("direction_deg", $"direction_deg {d} is outside 0..360.");
+        if (report.Text.Length > _options.MaxTextLength)
+            throw new DomainValidationException("text", $"text is {report.Text.Length} characters; at most {_options.MaxTextLength} are allowed.");
+    }
+
+    private async Task<AlertInfo> RecordAsync(AlertInfo alert, string transition)
+    {
+        using var span = transition == "raised" ? null : HubMetrics.Activity.StartActivity($"alert.{transition}", ActivityKind.Internal, alert.TraceParent);
+        span?.SetTag("patrolhub.alert", _id.Value);
+        alert = alert with { ChangedAt = time.GetUtcNow() };
+        JournalRecord record;
+        using (var journaling = HubMetrics.Activity.StartActivity("alert.record"))
+        {
+            journaling?.SetTag("patrolhub.alert", _id.Value);
+            record = await journal.AppendAsync(new AlertChanged(alert, transition));
+            journaling?.SetTag("patrolhub.cursor", record.Cursor);
+        }
+
+        _alert = alert;
+        Arm();
+        _ = GrainFactory.Sector(alert.Sector).OnAlert(record);
+        return alert;
+    }
+
+    /// <summary>One timer for the nearest deadline; the grain stays active until it fires.</summary>
+    private void Arm()
+    {
+        _deadline?.Dispose();
+        _deadline = null;
+        if (_alert is not { IsOpen: true } alert) return;
+        var next = alert.EscalatesAt is { } escalation && escalation < alert.ExpiresAt ? escalation : alert.ExpiresAt;
+        var due = next - time.GetUtcNow();
+        if (due < TimeSpan.Zero) due = TimeSpan.Zero;
+        var self = this.AsReference<IAlertGrain>();
+        _deadline = time.CreateTimer(_ => _ = self.CheckDeadlines(), null, due, Timeout.InfiniteTimeSpan);
+        DelayDeactivation(due + TimeSpan.FromMinutes(1));
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PatrolHub.Grains.Alerts;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Sectors;
+
+namespace PatrolHub.Grains.Hosting;
+
+public static class SiloBuilderExtensions
+{
+    /// <summary>What the grains need in a silo besides an <see cref="IJournal"/>: their options, and the start-up step
+    /// that re-arms the deadlines of every open alert.</summary>
+    public static ISiloBuilder AddPatrolHubGrains(this ISiloBuilder silo)
+    {
+        silo.Services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section)
+            .Validate(o => o.Validate() is null, "Alerts: every deadline and Expiry must be positive, MaxTextLength 1..10000.")
+            .ValidateOnStart();
+        silo.Services.AddOptions<SectorOptions>().BindConfiguration(SectorOptions.Section)
+            .Validate(o => o.Validate() is null, "Sectors: DriftThresholdKm and CoverageRadiusKm must be positive, DriftDuration not negative, StaleAfter positive.")
+            .ValidateOnStart();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OpenAlertDeadlines>();
+        return silo;
+    }
+}
+
+/// <summary>When the silo starts, activates every alert the journal says is still open, so that its escalation and
+/// expiry deadlines run again after a restart.</summary>
+internal sealed partial class OpenAlertDeadlines(IJournal journal, IGrainFactory grains, ILogger<OpenAlertDeadlines> logger) : ILifecycleParticipant<ISiloLifecycle>
+{
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(OpenAlertDeadlines), ServiceLifecycleStage.Active, WakeAsync);
+
+    private async Task WakeAsync(CancellationToken cancellationToken)
+    {
+        var latest = await journal.ReadAsync(new JournalQuery(AlertChanged.Kind) { LatestPerSubject = true }, cancellationToken);
+        var open = latest.Select(r => ((AlertChanged)r.Event).Alert).Where(a => a.IsOpen).ToList();
+        await Task.WhenAll(open.Select(a => grains.Alert(a.Id).Wake()));
+        if (open.Count > 0) Log.Rearmed(logger, open.Count);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Re-armed the deadlines of {Count} open alerts")]
+        public static partial void Rearmed(ILogger logger, int count);
+    }
+}

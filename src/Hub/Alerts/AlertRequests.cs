@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using PatrolHub.Grains.Alerts;
+using PatrolHub.Grains.Geo;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Security;
+using PatrolHub.Hub.Mapping;
+using PatrolHub.Hub.Security;
+using PatrolHub.V1;
+
+namespace PatrolHub.Hub.Alerts;
+
+/// <summary>Alert requests as both services take them: a command's unary call and a unit's stream.</summary>
+internal static class AlertRequests
+{
+    public static Task<AlertInfo> RaiseAsync(IGrainFactory grains, Identity caller, RaiseAlertRequest request)
+    {
+        var sector = SectorCatalog.Default.Get(SectorId.Parse(request.Sector)).Id;
+        Authorize.RaiseIn(caller, sector);
+        // The raise's trace context travels with the alert, so every later step joins the same trace.
+        return grains.Sector(sector).RaiseAlert(AlertMapper.ToDomain(request), caller, Activity.Current?.Id);
+    }
+
+    public static Task<AlertInfo> ActAsync(IGrainFactory grains, Identity caller, AlertAction action)
+    {
+        var alert = grains.Alert(AlertId.Parse(action.AlertId));
+        return action.Kind switch
+        {
+            AlertAction.Types.Kind.Acknowledge => alert.Acknowledge(caller),
+            AlertAction.Types.Kind.Respond => alert.Respond(caller),
+            _ => throw new Grains.DomainValidationException("kind", "an alert action is acknowledge or respond."),
+        };
+    }
+}

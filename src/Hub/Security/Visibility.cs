@@ -1,0 +1,21 @@
+using PatrolHub.Grains.Alerts;
+using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Security;
+
+namespace PatrolHub.Hub.Security;
+
+/// <summary>What a viewer of a sector is entitled to see of it. The joint centre sees an alert once it has been
+/// escalated to it; a sector's commands see all of the sector's alerts.</summary>
+public static class Visibility
+{
+    public static bool CanSee(Identity viewer, AlertInfo alert) => viewer.Role switch
+    {
+        Role.Command => viewer.Sector == alert.Sector,
+        Role.Joint => alert.JointCentre,
+        Role.Unit => alert.RaisedByUnit is null ? viewer.Unit!.Value.Sector == alert.Sector : viewer.Unit == alert.RaisedByUnit || viewer.Unit == alert.Partner,
+        _ => false,
+    };
+
+    public static bool CanSee(Identity viewer, JournalRecord record) =>
+        record.Event is not AlertChanged changed || CanSee(viewer, changed.Alert);
+}
