@@ -11,9 +11,11 @@ namespace PatrolHub.Grains.Tests;
 /// <summary>An in-process Orleans cluster on a real SQLite journal, with the clock under the test's control.</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    public TempJournal Temp { get; } = new();
+    public ClusterFixture() => Temp = new TempJournal(time: Time);
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+
+    public TempJournal Temp { get; }
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -55,4 +57,13 @@ public sealed class RecordingObserver : IFeedObserver
     }
 
     public async Task<JournalRecord> NextAsync() => await _received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+    /// <summary>The next record whose event passes <paramref name="match"/>, skipping others.</summary>
+    public async Task<T> NextAsync<T>(Func<T, bool>? match = null) where T : HubEvent
+    {
+        while (true)
+        {
+            if ((await NextAsync()).Event is T e && (match is null || match(e))) return e;
+        }
+    }
 }

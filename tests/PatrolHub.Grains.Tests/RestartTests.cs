@@ -40,4 +40,35 @@ public sealed class RestartTests
                 UnitId.Parse("US-TCA-0102"), UnitId.Parse("MX-TCA-0102"), new Identity(Role.Command, Nation.US, Sector: tca))).Pair.Id);
         }
     }
+
+    [Fact]
+    public async Task A_pending_escalation_survives_a_restart_and_fires_on_time()
+    {
+        var rgv = new SectorId("RGV");
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        await using var temp = new TempJournal(time: time);
+        Alerts.AlertInfo raised;
+        await using (var cluster = await ClusterFixture.StartAsync(temp.Journal, time))
+        {
+            raised = await cluster.Client.Sector(rgv).RaiseAlert(AlertTests.Report(Alerts.Severity.Critical), new Identity(Role.Command, Nation.MX, Sector: rgv), null);
+            time.Advance(TimeSpan.FromSeconds(20));
+        }
+
+        await temp.ReopenAsync();
+        await using (var cluster = await ClusterFixture.StartAsync(temp.Journal, time))
+        {
+            var observer = new RecordingObserver();
+            await cluster.Client.Sector(rgv).Subscribe(cluster.Client.CreateObjectReference<Live.IFeedObserver>(observer));
+            Assert.Equal(Alerts.AlertState.Raised, (await cluster.Client.Alert(raised.Id).GetAlert()).State);
+
+            time.Advance(TimeSpan.FromSeconds(9));
+            Assert.Equal(0, (await cluster.Client.Alert(raised.Id).GetAlert()).Escalations);
+            time.Advance(TimeSpan.FromSeconds(1));
+
+            var escalated = await observer.NextAsync<Alerts.AlertChanged>(a => a.Transition == "escalated");
+            Assert.Equal(raised.Id, escalated.Alert.Id);
+            Assert.True(escalated.Alert.JointCentre);
+            Assert.Equal(raised.RaisedAt + TimeSpan.FromSeconds(30), escalated.Alert.ChangedAt);
+        }
+    }
 }

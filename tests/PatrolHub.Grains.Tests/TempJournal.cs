@@ -7,8 +7,9 @@ namespace PatrolHub.Grains.Tests;
 /// <summary>A real SQLite journal in a fresh folder, deleted afterwards.</summary>
 public sealed class TempJournal : IAsyncDisposable
 {
-    public TempJournal(int recentCapacity = 65_536)
+    public TempJournal(int recentCapacity = 65_536, TimeProvider? time = null)
     {
+        Time = time ?? TimeProvider.System;
         Folder = Directory.CreateTempSubdirectory("patrolhub-journal-").FullName;
         RecentCapacity = recentCapacity;
         Journal = Open();
@@ -17,6 +18,8 @@ public sealed class TempJournal : IAsyncDisposable
     public string Folder { get; }
 
     public int RecentCapacity { get; }
+
+    public TimeProvider Time { get; }
 
     public string Path => System.IO.Path.Combine(Folder, "journal.db");
 
@@ -38,6 +41,6 @@ public sealed class TempJournal : IAsyncDisposable
 
     private SqliteJournal Open() => new(
         Options.Create(new JournalOptions { Path = Path, RecentCapacity = RecentCapacity }),
-        TimeProvider.System,
+        Time,
         NullLogger<SqliteJournal>.Instance);
 }

@@ -17,6 +17,7 @@ public static class CliApp
         root.Subcommands.Add(PairCommands.Build());
         root.Subcommands.Add(SectorCommands.BuildSector());
         root.Subcommands.Add(SectorCommands.BuildWatch());
+        root.Subcommands.Add(AlertCommands.Build());
         root.Subcommands.Add(SimulateCommand.Build());
         return root;
     }

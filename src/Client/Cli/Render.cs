@@ -48,6 +48,61 @@ internal static class Render
 
     private static string Drift(bool has, double km) => has ? Invariant($", drift {km:F2} km") : "";
 
+    public static object AlertJson(Alert a, ulong cursor = 0) => new
+    {
+        type = "alert",
+        cursor = cursor == 0 ? (ulong?)null : cursor,
+        alert = a.AlertId,
+        sector = a.Sector,
+        transition = a.Transition.Length == 0 ? null : a.Transition,
+        state = Kebab.Format(a.State),
+        kind = Kebab.Format(a.Kind),
+        severity = Kebab.Format(a.Severity),
+        raised_severity = Kebab.Format(a.RaisedSeverity),
+        outcome = a.Outcome == AlertOutcome.Unspecified ? null : Kebab.Format(a.Outcome),
+        lat = a.Latitude,
+        lon = a.Longitude,
+        side = Side(a.Side),
+        distance_to_line_m = Math.Round(a.DistanceToLineM, 1),
+        chainage_km = Math.Round(a.ChainageKm, 3),
+        direction_deg = a.HasDirectionDeg ? a.DirectionDeg : (double?)null,
+        text = a.Text.Length == 0 ? null : a.Text,
+        raised_by = a.RaisedBy,
+        partner = NullIfEmpty(a.PartnerUnit),
+        by = NullIfEmpty(a.LastActor),
+        escalations = a.Escalations,
+        joint_centre = a.JointCentre,
+        raised_at = a.RaisedAt?.ToDateTimeOffset(),
+        changed_at = a.ChangedAt?.ToDateTimeOffset(),
+        escalates_at = a.EscalatesAt?.ToDateTimeOffset(),
+        trace_parent = NullIfEmpty(a.TraceParent),
+    };
+
+    public static string AlertText(Alert a) =>
+        Invariant($"alert {a.AlertId} {Kebab.Format(a.State)}") + (a.Transition.Length > 0 && a.Transition != Kebab.Format(a.State) ? $" ({a.Transition})" : "")
+        + Invariant($": {Kebab.Format(a.Severity)} {Kebab.Format(a.Kind)} at {a.Latitude:F5},{a.Longitude:F5} ({Side(a.Side)} side, {a.DistanceToLineM:F0} m from the line)")
+        + $", raised by {a.RaisedBy}" + (a.LastActor.Length > 0 && a.LastActor != a.RaisedBy ? $", last by {a.LastActor}" : "")
+        + (a.Outcome != AlertOutcome.Unspecified ? $", outcome {Kebab.Format(a.Outcome)}" : "")
+        + (a.JointCentre ? ", joint centre notified" : "")
+        + (a.Text.Length > 0 ? $" \"{a.Text}\"" : "");
+
+    public static object WarningJson(DriftWarning w, ulong cursor) => new
+    {
+        type = "warning",
+        cursor,
+        warning = w.Cleared ? "drift-cleared" : "drift",
+        pair = w.PairId,
+        us = w.UsUnit,
+        mx = w.MxUnit,
+        drift_km = Math.Round(w.DriftKm, 3),
+        threshold_km = w.ThresholdKm,
+        above_seconds = Math.Round(w.AboveSeconds, 1),
+    };
+
+    public static string WarningText(DriftWarning w) => w.Cleared
+        ? Invariant($"pair {w.PairId} back in step: drift {w.DriftKm:F2} km")
+        : Invariant($"WARNING pair {w.PairId} ({w.UsUnit} + {w.MxUnit}) drift {w.DriftKm:F2} km above {w.ThresholdKm:F1} km for {w.AboveSeconds:F0} s");
+
     public static string State(PairState state) => state switch
     {
         PairState.Proposed => "proposed",

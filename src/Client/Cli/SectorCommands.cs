@@ -72,6 +72,12 @@ internal static class SectorCommands
                             case SectorUpdate.BodyOneofCase.Pair:
                                 output.Write(Render.PairJson(update.Pair, update.Cursor), Render.PairText(update.Pair));
                                 break;
+                            case SectorUpdate.BodyOneofCase.Alert:
+                                output.Write(Render.AlertJson(update.Alert, update.Cursor), Render.AlertText(update.Alert));
+                                break;
+                            case SectorUpdate.BodyOneofCase.Warning:
+                                output.Write(Render.WarningJson(update.Warning, update.Cursor), Render.WarningText(update.Warning));
+                                break;
                         }
                     }
                 }
@@ -99,10 +105,18 @@ internal static class SectorCommands
                 name_es = s.NameEs,
                 units = status.Units.Select(u => Render.PositionJson(u, 0)),
                 pairs = status.Pairs.Select(p => Render.PairJson(p)),
+                open_alerts = status.OpenAlerts.Select(a => Render.AlertJson(a)),
+                open_by_severity = status.OpenBySeverity.ToDictionary(c => Kebab.Format(c.Severity), c => c.Open),
+                stale_units = status.StaleUnits,
+                coverage_gaps = status.CoverageGaps.Select(g => new { start_km = g.StartKm, end_km = g.EndKm }),
             },
-            string.Create(CultureInfo.InvariantCulture, $"{s.Code} {s.NameEn} / {s.NameEs}: {status.Units.Count} units, {status.Pairs.Count} pairs (cursor {cursor})"));
+            string.Create(CultureInfo.InvariantCulture,
+                $"{s.Code} {s.NameEn} / {s.NameEs}: {status.Units.Count} units ({status.StaleUnits.Count} stale), {status.Pairs.Count} pairs, {status.OpenAlerts.Count} open alerts (cursor {cursor})"));
         if (output.Json) return;
-        foreach (var unit in status.Units) output.Write(unit, "  " + Render.PositionText(unit));
+        foreach (var unit in status.Units) output.Write(unit, "  " + Render.PositionText(unit) + (status.StaleUnits.Contains(unit.UnitId) ? " STALE" : ""));
         foreach (var pair in status.Pairs) output.Write(pair, "  " + Render.PairText(pair));
+        foreach (var alert in status.OpenAlerts) output.Write(alert, "  " + Render.AlertText(alert));
+        foreach (var gap in status.CoverageGaps)
+            output.Write(gap, string.Create(CultureInfo.InvariantCulture, $"  no active pair covers km {gap.StartKm:F1} – {gap.EndKm:F1}"));
     }
 }

@@ -77,6 +77,10 @@ internal static class UnitCommands
                     output.Write(Render.PositionJson(position, message.Cursor), $"partner {Render.PositionText(position)}");
                 else if (message.Pair is { } pair)
                     output.Write(Render.PairJson(pair, message.Cursor), Render.PairText(pair));
+                else if (message.Alert is { } alert)
+                    output.Write(Render.AlertJson(alert, message.Cursor), Render.AlertText(alert));
+                else if (message.Warning is { } warning)
+                    output.Write(Render.WarningJson(warning, message.Cursor), Render.WarningText(warning));
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -8,7 +8,7 @@ using PatrolHub.Grains.Telemetry;
 
 namespace PatrolHub.Grains.Alerts;
 
-public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<AlertOptions> options) : Grain, IAlertGrain, IDisposable
+public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<AlertOptions> options) : Grain, IAlertGrain
 {
     private readonly AlertOptions _options = options.Value;
     private AlertId _id;
@@ -21,6 +21,12 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
         var last = await journal.ReadAsync(new JournalQuery(AlertChanged.Kind) { Subject = _id.Value, Last = 1 }, cancellationToken);
         _alert = (last.SingleOrDefault()?.Event as AlertChanged)?.Alert;
         Arm();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _deadline?.Dispose();
+        return Task.CompletedTask;
     }
 
     public Task<AlertInfo> GetAlert() => Task.FromResult(Existing());
@@ -87,8 +93,6 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
             Arm();
         }
     }
-
-    public void Dispose() => _deadline?.Dispose();
 
     private AlertInfo Existing() => _alert ?? throw new DomainNotFoundException($"alert {_id} does not exist.");
 
