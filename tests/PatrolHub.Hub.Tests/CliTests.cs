@@ -97,6 +97,36 @@ public sealed class CliTests(HubFixture hub)
         }
     }
 
+    [Fact]
+    public async Task Alerts_take_kebab_case_values_in_any_case_and_name_what_is_allowed()
+    {
+        var raised = await Cli("mx-tca-cmd", "alert", "raise", "--sector", "TCA", "--kind", "Human-Smuggling", "--severity", "HIGH",
+            "--lat", "31.3243", "--lon", "-110.93", "--text", "group of 8 heading north");
+        Assert.True(raised.Code == 0, raised.Error);
+        var id = raised.Out.Trim();
+        Assert.Matches("^TCA-A[0-9]{5}$", id);
+
+        var ack = await Cli("us-tca-cmd", "--json", "alert", "ack", id);
+        Assert.Equal(0, ack.Code);
+        using (var json = JsonDocument.Parse(ack.Out))
+        {
+            Assert.Equal("acknowledged", json.RootElement.GetProperty("state").GetString());
+            Assert.Equal("human-smuggling", json.RootElement.GetProperty("kind").GetString());
+            Assert.Equal("MX", json.RootElement.GetProperty("side").GetString());
+        }
+
+        var resolved = await Cli("us-tca-cmd", "alert", "resolve", id, "--outcome", "turned-back");
+        Assert.Equal(0, resolved.Code);
+        Assert.Contains("outcome turned-back", resolved.Out, StringComparison.Ordinal);
+
+        var badKind = await Cli("mx-tca-cmd", "alert", "raise", "--sector", "TCA", "--kind", "smuggling", "--severity", "high", "--lat", "31.3", "--lon", "-110.9");
+        Assert.Equal(2, badKind.Code);
+        Assert.Contains("--kind 'smuggling' is not one of narcotics, firearms, human-smuggling, illegal-crossing, tunnel, aircraft-drone, vehicle, other.", badKind.Error, StringComparison.Ordinal);
+        Assert.Equal(2, (await Cli("us-tca-cmd", "alert", "resolve", id)).Code);
+        Assert.Equal(1, (await Cli("us-tca-cmd", "alert", "ack", id)).Code);
+        Assert.Equal(4, (await Cli("us-tca-cmd", "alert", "ack", "TCA-A99999")).Code);
+    }
+
     private Task<(int Code, string Out, string Error)> Cli(string identity, params string[] args) =>
         Processes.CliAsync(hub.DataPath, [
             "--hub", hub.Address.ToString(), "--ca", Path.Combine(Certs, "hub-ca.crt"),

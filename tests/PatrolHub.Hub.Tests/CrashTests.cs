@@ -58,6 +58,41 @@ public sealed class CrashTests
         }
     }
 
+    [Fact]
+    public async Task A_pending_escalation_fires_on_time_after_the_hub_is_killed_and_restarted()
+    {
+        var data = Directory.CreateTempSubdirectory("patrolhub-crash-").FullName;
+        var port = HubFixture.FreePort();
+        string[] deadline = ["--Alerts:CriticalDeadline", "00:00:10"];
+        var hub = await HubProcess.StartAsync(data, port, deadline);
+        try
+        {
+            var pki = new DevelopmentPki(Path.Combine(data, "certs"));
+            var connection = HubConnectionOptions.Load($"https://127.0.0.1:{port}", null, pki.PathOf(DevelopmentPki.HubCa));
+            using var command = connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Command("MX", "TCA")));
+            var raised = await new CommandService.CommandServiceClient(command).RaiseAlertAsync(AlertTests.Raise("TCA", Severity.Critical, 31.32, -110.93));
+
+            await hub.KillAsync();
+            await hub.DisposeAsync();
+            hub = await HubProcess.StartAsync(data, port, deadline);
+
+            using var joint = connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Joint("US")));
+            using var watch = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var escalated = await new PatrolHub.Client.Sectors.SectorWatch(joint, "TCA").WatchAsync(watch.Token)
+                .Where(u => u.Alert is not null)
+                .FirstAsync(watch.Token);
+            Assert.Equal((raised.AlertId, "escalated"), (escalated.Alert.AlertId, escalated.Alert.Transition));
+            var after = escalated.Alert.ChangedAt.ToDateTimeOffset() - raised.RaisedAt.ToDateTimeOffset();
+            Assert.InRange(after, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(11));
+        }
+        finally
+        {
+            await hub.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
     private static async Task StreamAsync(HubConnectionOptions connection, DevelopmentPki pki, string unit, List<ulong> acked, CancellationToken stop)
     {
         using var channel = connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Unit(unit)));

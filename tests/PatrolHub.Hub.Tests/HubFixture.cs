@@ -17,6 +17,8 @@ namespace PatrolHub.Hub.Tests;
 /// chose, its Orleans silo, and a SQLite journal in a fresh folder, with the development PKI it creates.</summary>
 public sealed class HubFixture : IAsyncLifetime
 {
+    public static readonly TimeSpan CriticalDeadline = TimeSpan.FromSeconds(2);
+
     public string DataPath { get; } = Directory.CreateTempSubdirectory("patrolhub-hub-").FullName;
 
     public WebApplication App { get; private set; } = null!;
@@ -32,6 +34,8 @@ public sealed class HubFixture : IAsyncLifetime
         App = HubApp.Build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(Settings(DataPath));
+            // Short enough for a test to watch a CRITICAL alert escalate in real time.
+            builder.Configuration["Alerts:CriticalDeadline"] = CriticalDeadline.ToString();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await App.StartAsync();

@@ -150,13 +150,7 @@ public sealed class PatrolTests(HubFixture hub)
         }
     }
 
-    private async Task<Connected> ConnectAsync(string unitId, ulong resumeFrom = 0)
-    {
-        var channel = hub.Channel(IdentitySpec.Unit(unitId));
-        var session = new UnitSession(channel, unitId, resumeFrom);
-        var welcome = await session.StartAsync().WaitAsync(Timeout);
-        return new Connected(channel, session, welcome);
-    }
+    private Task<ConnectedUnit> ConnectAsync(string unitId, ulong resumeFrom = 0) => ConnectedUnit.ConnectAsync(hub, unitId, resumeFrom);
 
     private static async Task<HubMessage> NextPositionAsync(UnitSession session)
     {
@@ -164,15 +158,6 @@ public sealed class PatrolTests(HubFixture hub)
         {
             var message = await session.Events.ReadAsync().AsTask().WaitAsync(Timeout);
             if (message.PartnerPosition is not null) return message;
-        }
-    }
-
-    private sealed record Connected(Grpc.Net.Client.GrpcChannel Channel, UnitSession Session, Welcome Welcome) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await Session.DisposeAsync();
-            Channel.Dispose();
         }
     }
 }

@@ -71,9 +71,9 @@ internal sealed class HubProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the hub and waits until it listens.</summary>
-    public static async Task<HubProcess> StartAsync(string dataPath, int port)
+    public static async Task<HubProcess> StartAsync(string dataPath, int port, params string[] more)
     {
-        var args = HubFixture.Settings(dataPath, port).SelectMany(s => new[] { $"--{s.Key}", s.Value! });
+        var args = HubFixture.Settings(dataPath, port).SelectMany(s => new[] { $"--{s.Key}", s.Value! }).Concat(more);
         var hub = new HubProcess(Process.Start(Processes.Dotnet(Processes.Program("Hub", "PatrolHub.Hub.dll"), args, dataPath))!);
         await Task.WhenAny(hub._ready.Task, hub._process.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(60));
         if (!hub._ready.Task.IsCompleted) throw new InvalidOperationException($"The hub did not start:\n{hub.Log}");

@@ -17,6 +17,7 @@ public sealed class UnitSession : IAsyncDisposable
     private readonly Channel<HubMessage> _events = Channel.CreateUnbounded<HubMessage>(new() { SingleWriter = true });
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly SortedDictionary<ulong, (PositionUpdate Update, TaskCompletionSource<Ack> Ack)> _unacked = [];
+    private readonly Dictionary<string, TaskCompletionSource<AlertReply>> _replies = [];
     private readonly TaskCompletionSource<Welcome> _firstWelcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private AsyncDuplexStreamingCall<UnitMessage, HubMessage>? _call;
@@ -35,7 +36,7 @@ public sealed class UnitSession : IAsyncDisposable
     /// <summary>The cursor of the last event received; a new session given it misses nothing.</summary>
     public ulong Cursor { get; private set; }
 
-    /// <summary>Partner positions and pairing changes, in the order received. Completes, with the error if any, when the session ends.</summary>
+    /// <summary>Partner positions, pairing changes, alerts and warnings, in the order received. Completes, with the error if any, when the session ends.</summary>
     public ChannelReader<HubMessage> Events => _events.Reader;
 
     /// <summary>Ends when the session is disposed, or faults with the hub's refusal (for example PERMISSION_DENIED).</summary>
@@ -68,6 +69,21 @@ public sealed class UnitSession : IAsyncDisposable
         }
 
         return await ack.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Raises an alert over the stream. A refusal comes back in the reply (its code and message); it does
+    /// not end the session. Not retried across a reconnect: if the connection drops first, this throws.</summary>
+    public Task<AlertReply> RaiseAlertAsync(RaiseAlertRequest request, CancellationToken cancellationToken = default)
+    {
+        request.RequestId = Guid.NewGuid().ToString("N");
+        return RequestAsync(request.RequestId, new UnitMessage { RaiseAlert = request }, cancellationToken);
+    }
+
+    /// <summary>Acknowledges an alert, or marks it responding, over the stream.</summary>
+    public Task<AlertReply> AlertActionAsync(string alertId, AlertAction.Types.Kind kind, CancellationToken cancellationToken = default)
+    {
+        var action = new AlertAction { RequestId = Guid.NewGuid().ToString("N"), AlertId = alertId, Kind = kind };
+        return RequestAsync(action.RequestId, new UnitMessage { AlertAction = action }, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -106,6 +122,9 @@ public sealed class UnitSession : IAsyncDisposable
                             break;
                         case HubMessage.BodyOneofCase.Ack:
                             Acknowledge(message.Ack);
+                            break;
+                        case HubMessage.BodyOneofCase.AlertReply:
+                            Reply(message.AlertReply);
                             break;
                         default:
                             Cursor = message.Cursor;
@@ -150,6 +169,40 @@ public sealed class UnitSession : IAsyncDisposable
         End(null);
     }
 
+    private async Task<AlertReply> RequestAsync(string requestId, UnitMessage message, CancellationToken cancellationToken)
+    {
+        var reply = new TaskCompletionSource<AlertReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_replies) _replies[requestId] = reply;
+        await _send.WaitAsync(cancellationToken);
+        try
+        {
+            if (_call is not { } call) throw new InvalidOperationException("The session is not connected; try again once it reconnects.");
+            await call.RequestStream.WriteAsync(message, cancellationToken);
+        }
+        catch
+        {
+            lock (_replies) _replies.Remove(requestId);
+            throw;
+        }
+        finally
+        {
+            _send.Release();
+        }
+
+        return await reply.Task.WaitAsync(cancellationToken);
+    }
+
+    private void Reply(AlertReply reply)
+    {
+        TaskCompletionSource<AlertReply>? pending;
+        lock (_replies)
+        {
+            if (!_replies.Remove(reply.RequestId, out pending)) return;
+        }
+
+        pending.TrySetResult(reply);
+    }
+
     private async Task ResendAsync(AsyncDuplexStreamingCall<UnitMessage, HubMessage> call)
     {
         await _send.WaitAsync();
@@ -171,6 +224,11 @@ public sealed class UnitSession : IAsyncDisposable
         await _send.WaitAsync();
         _call = null;
         _send.Release();
+        lock (_replies)
+        {
+            foreach (var reply in _replies.Values) reply.TrySetException(new IOException("The connection to the hub dropped before the reply arrived."));
+            _replies.Clear();
+        }
     }
 
     private void Acknowledge(Ack ack)
