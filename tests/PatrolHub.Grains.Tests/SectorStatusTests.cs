@@ -45,7 +45,9 @@ public sealed class SectorStatusTests(ClusterFixture fixture)
     {
         var (us, mx, _) = await PairAsync();
         var lonely = UnitId.Parse($"US-LRT-{Events.NextNumber()}");
+        var quiet = UnitId.Parse($"MX-LRT-{Events.NextNumber()}");
         await Report(lonely, 1, Lrt.StartKm + 10);
+        await Report(quiet, 1, Lrt.StartKm + 12);
         fixture.Time.Advance(TimeSpan.FromSeconds(31));
         await Report(us, 1, Lrt.StartKm + 100);
         await Report(mx, 1, Lrt.StartKm + 101);
@@ -55,6 +57,7 @@ public sealed class SectorStatusTests(ClusterFixture fixture)
         var status = await fixture.Client.Sector(Lrt.Id).GetStatus();
 
         Assert.Contains(lonely, status.StaleUnits);
+        Assert.Contains(quiet, status.StaleUnits);
         Assert.DoesNotContain(us, status.StaleUnits);
         Assert.Contains(status.OpenAlerts, a => a.Id == alert.Id);
         Assert.Equal(Severity.Critical, status.OpenAlerts[0].Severity);

@@ -11,7 +11,8 @@ internal static class SimulateCommand
         var pairs = new Option<int>("--pairs") { Description = "Mirrored pairs to drive", DefaultValueFactory = _ => 10 };
         var rate = new Option<double>("--rate") { Description = "Positions per second per unit", DefaultValueFactory = _ => 1 };
         var duration = new Option<string>("--duration") { Description = "How long to stream, e.g. 60s", DefaultValueFactory = _ => "30s" };
-        var command = new Command("simulate", "Drive mirrored pairs through the real API and report throughput and latency") { sector, pairs, rate, duration };
+        var alerts = new Option<double>("--alerts") { Description = "Alerts per minute raised by random units, to time their fan-out (each is then resolved)" };
+        var command = new Command("simulate", "Drive mirrored pairs through the real API and report throughput and latency") { sector, pairs, rate, duration, alerts };
         command.SetAction(async (result, cancellationToken) =>
         {
             var n = result.GetValue(pairs);
@@ -21,7 +22,9 @@ internal static class SimulateCommand
             var output = GlobalOptions.Output(result);
             var simulation = new Simulation.Simulation(
                 GlobalOptions.Connection(result, requireIdentity: false), GlobalOptions.Pki(result), output.Json ? null : Console.Out);
-            var report = await simulation.RunAsync(result.GetValue(sector)!, n, hz, Durations.Parse(result.GetValue(duration)!), cancellationToken);
+            var perMinute = result.GetValue(alerts);
+            if (perMinute is < 0 or > 600) throw new UsageException("--alerts must be between 0 and 600 per minute.");
+            var report = await simulation.RunAsync(result.GetValue(sector)!, n, hz, Durations.Parse(result.GetValue(duration)!), perMinute, cancellationToken);
             output.Write(
                 new
                 {
@@ -36,6 +39,11 @@ internal static class SimulateCommand
                     delivery_p50_ms = Math.Round(report.DeliveryP50Ms, 2),
                     delivery_p99_ms = Math.Round(report.DeliveryP99Ms, 2),
                     reconnects = report.Reconnects,
+                    alerts_raised = report.AlertsRaised,
+                    alert_partner_p50_ms = Math.Round(report.AlertPartnerP50Ms, 2),
+                    alert_partner_p99_ms = Math.Round(report.AlertPartnerP99Ms, 2),
+                    alert_command_p50_ms = Math.Round(report.AlertCommandP50Ms, 2),
+                    alert_command_p99_ms = Math.Round(report.AlertCommandP99Ms, 2),
                 },
                 string.Create(CultureInfo.InvariantCulture, $"""
                     {report.Pairs} pairs for {report.Duration.TotalSeconds:F1} s
@@ -43,6 +51,7 @@ internal static class SimulateCommand
                     ack:       p50 {report.AckP50Ms:F2} ms, p99 {report.AckP99Ms:F2} ms
                     delivery:  {report.Delivered} partner positions, p50 {report.DeliveryP50Ms:F2} ms, p99 {report.DeliveryP99Ms:F2} ms
                     reconnects: {report.Reconnects}
+                    alerts:    {report.AlertsRaised} raised; to partner p50 {report.AlertPartnerP50Ms:F2} ms, p99 {report.AlertPartnerP99Ms:F2} ms; to commands p50 {report.AlertCommandP50Ms:F2} ms, p99 {report.AlertCommandP99Ms:F2} ms
                     """));
             return ExitCodes.Ok;
         });

@@ -11,7 +11,8 @@ namespace PatrolHub.Client.Simulation;
 /// <summary>What a simulation run measured.</summary>
 public sealed record SimulationReport(
     int Pairs, TimeSpan Duration, long Acknowledged, double UpdatesPerSecond,
-    double AckP50Ms, double AckP99Ms, long Delivered, double DeliveryP50Ms, double DeliveryP99Ms, int Reconnects);
+    double AckP50Ms, double AckP99Ms, long Delivered, double DeliveryP50Ms, double DeliveryP99Ms, int Reconnects,
+    int AlertsRaised, double AlertPartnerP50Ms, double AlertPartnerP99Ms, double AlertCommandP50Ms, double AlertCommandP99Ms);
 
 /// <summary>
 /// Drives mirrored pairs through the real API: issues unit and command identities from the development CAs,
@@ -21,7 +22,12 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
 {
     public const int FirstUnitNumber = 5001;
 
-    public async Task<SimulationReport> RunAsync(string sector, int pairs, double rateHz, TimeSpan duration, CancellationToken cancellationToken = default)
+    /// <summary>Runs <paramref name="pairs"/> pairs in <paramref name="sector"/>, each unit sending <paramref name="rateHz"/>
+    /// positions a second for <paramref name="duration"/>. With <paramref name="alertsPerMinute"/> above zero, random units
+    /// also raise alerts over their streams; their fan-out to the partner and to both sector commands is timed, and the
+    /// U.S. command resolves each one.</summary>
+    public async Task<SimulationReport> RunAsync(
+        string sector, int pairs, double rateHz, TimeSpan duration, double alertsPerMinute = 0, CancellationToken cancellationToken = default)
     {
         sector = sector.ToUpperInvariant();
         using var us = connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Command("US", sector)));
@@ -36,6 +42,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
 
         var ackMs = new ConcurrentBag<double>();
         var deliveryMs = new ConcurrentBag<double>();
+        var alerts = new AlertProbe();
         var started = DateTimeOffset.UtcNow;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var simulated = units.SelectMany(u => new[] { (Id: u.Us, IsUs: true, u.Slot), (Id: u.Mx, IsUs: false, u.Slot) }).ToList();
@@ -60,9 +67,12 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
                 return Task.WhenAll(
                     PatrolLoop.RunAsync(session, PositionSource.Simulated(track), rateHz, welcomes[i].LastSequence,
                         (_, _, latency) => ackMs.Add(latency.TotalMilliseconds), stop.Token, phase),
-                    MeasureDeliveryAsync(session, deliveryMs, stop.Token));
+                    MeasureDeliveryAsync(session, deliveryMs, alerts, stop.Token));
             });
-            await Task.WhenAll(tasks);
+            var probing = alertsPerMinute > 0
+                ? alerts.RunAsync(us, mx, sector, [.. sessions.Select(s => s.Session)], alertsPerMinute, stop.Token)
+                : Task.CompletedTask;
+            await Task.WhenAll([.. tasks, probing]);
         }
         finally
         {
@@ -73,11 +83,15 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
             }
         }
 
+        foreach (var reason in sessions.Where(s => s.Session.LastDisconnect is not null).GroupBy(s => s.Session.LastDisconnect!.Message))
+            progress?.WriteLine($"{reason.Count()} units reconnected after: {reason.Key}");
         var elapsed = DateTimeOffset.UtcNow - started;
         return new SimulationReport(
             pairs, elapsed, ackMs.Count, ackMs.Count / elapsed.TotalSeconds,
             Percentile(ackMs, 0.50), Percentile(ackMs, 0.99), deliveryMs.Count, Percentile(deliveryMs, 0.50), Percentile(deliveryMs, 0.99),
-            sessions.Sum(s => s.Session.Reconnects));
+            sessions.Sum(s => s.Session.Reconnects),
+            alerts.Raised, Percentile(alerts.PartnerMs, 0.50), Percentile(alerts.PartnerMs, 0.99),
+            Percentile(alerts.CommandMs, 0.50), Percentile(alerts.CommandMs, 0.99));
     }
 
     private static async Task EnsurePairedAsync(
@@ -95,7 +109,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         }
     }
 
-    private static async Task MeasureDeliveryAsync(UnitSession session, ConcurrentBag<double> deliveryMs, CancellationToken cancellationToken)
+    private static async Task MeasureDeliveryAsync(UnitSession session, ConcurrentBag<double> deliveryMs, AlertProbe alerts, CancellationToken cancellationToken)
     {
         try
         {
@@ -103,6 +117,8 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
             {
                 if (message.PartnerPosition is { } position)
                     deliveryMs.Add((DateTimeOffset.UtcNow - position.GnssTime.ToDateTimeOffset()).TotalMilliseconds);
+                else if (message.Alert is { } alert)
+                    alerts.AtPartner(alert);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -115,7 +131,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         }
     }
 
-    private static double Percentile(IEnumerable<double> values, double p)
+    internal static double Percentile(IEnumerable<double> values, double p)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];

@@ -42,8 +42,14 @@ public sealed class UnitSession : IAsyncDisposable
     /// <summary>Ends when the session is disposed, or faults with the hub's refusal (for example PERMISSION_DENIED).</summary>
     public Task Completion => _run;
 
+    /// <summary>The last position handed to <see cref="SendAsync"/>.</summary>
+    public PositionUpdate? LastSent { get; private set; }
+
     /// <summary>How many times the session has reconnected.</summary>
     public int Reconnects { get; private set; }
+
+    /// <summary>Why the connection last dropped, if it has.</summary>
+    public Exception? LastDisconnect { get; private set; }
 
     /// <summary>Connects and returns the hub's welcome; throws <see cref="RpcException"/> if the hub refuses.</summary>
     public async Task<Welcome> StartAsync(CancellationToken cancellationToken = default)
@@ -61,6 +67,7 @@ public sealed class UnitSession : IAsyncDisposable
         {
             if (_run.IsCompleted) throw new InvalidOperationException("The session has ended.", _run.Exception?.InnerException);
             lock (_unacked) _unacked[update.Sequence] = (update, ack);
+            LastSent = update;
             if (_call is { } call) await TryWriteAsync(call, new UnitMessage { Position = update });
         }
         finally
@@ -149,6 +156,7 @@ public sealed class UnitSession : IAsyncDisposable
             catch (Exception e) when (e is RpcException or IOException or HttpRequestException)
             {
                 // Transient: reconnect below and resume.
+                LastDisconnect = e;
             }
             finally
             {

@@ -67,7 +67,7 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
             [.. _positions.Values.OrderBy(r => ((PositionRecorded)r.Event).Unit.Value, StringComparer.Ordinal)],
             [.. _pairs.Values.Where(p => p.State != PairState.Dissolved).Select(WithDrift)],
             [.. _alerts.Values.Where(a => a.IsOpen).OrderByDescending(a => a.Severity).ThenBy(a => a.RaisedAt)],
-            [.. _positions.Where(p => now - p.Value.RecordedAt > _options.StaleAfter).Select(p => p.Key).Order()],
+            [.. _positions.Where(p => now - p.Value.RecordedAt > _options.StaleAfter).Select(p => p.Key).OrderBy(u => u.Value, StringComparer.Ordinal)],
             Coverage.Gaps(_sector.StartKm, _sector.EndKm, covered),
             journal.Head));
     }

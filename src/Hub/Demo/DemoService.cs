@@ -36,7 +36,7 @@ internal sealed partial class DemoService(
             try
             {
                 await new client::PatrolHub.Client.Simulation.Simulation(connection, pki)
-                    .RunAsync(sector, pairs, rateHz: 1, Timeout.InfiniteTimeSpan, stoppingToken);
+                    .RunAsync(sector, pairs, rateHz: 1, Timeout.InfiniteTimeSpan, cancellationToken: stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

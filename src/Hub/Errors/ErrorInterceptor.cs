@@ -56,9 +56,10 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         {
             case RpcException:
                 return null;
-            case OperationCanceledException or IOException when context.CancellationToken.IsCancellationRequested:
-                // The client went away (or the connection broke); nobody is left to tell.
-                return new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled."));
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+            case IOException:
+                // The client went away, or its connection broke: nobody is left to tell.
+                return new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled or its connection broke."));
             case SiloUnavailableException or TimeoutException or OrleansMessageRejectionException:
                 Log.Unavailable(logger, e, context.Method);
                 return new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "the hub is temporarily unable to serve this call; retry."));
