@@ -1,7 +1,6 @@
 using PatrolHub.Grains.Alerts;
 using PatrolHub.Grains.Geo;
 using PatrolHub.Grains.Ids;
-using PatrolHub.Grains.Live;
 using PatrolHub.Grains.Security;
 
 namespace PatrolHub.Grains.Tests;
@@ -19,7 +18,7 @@ public sealed class AlertTests(ClusterFixture fixture)
     [Fact]
     public async Task An_alert_goes_through_every_step_of_its_life()
     {
-        var watcher = await WatchAsync(fixture.Client.Sector(Drt));
+        var watcher = await fixture.WatchAsync(fixture.Client.Sector(Drt));
         var (us, mx) = await PairAsync();
         var raised = await Sector.RaiseAlert(Report(Severity.High), Unit(mx), null);
         Assert.Equal((AlertState.Raised, us, (UnitId?)mx), (raised.State, raised.Partner!.Value, raised.RaisedByUnit));
@@ -92,7 +91,7 @@ public sealed class AlertTests(ClusterFixture fixture)
         var (us, mx) = await PairAsync();
         var other = UnitId.Parse($"US-DRT-{Events.NextNumber()}");
         var watchers = new Dictionary<UnitId, RecordingObserver>();
-        foreach (var unit in new[] { us, mx, other }) watchers[unit] = await WatchAsync(fixture.Client.Unit(unit));
+        foreach (var unit in new[] { us, mx, other }) watchers[unit] = await fixture.WatchAsync(fixture.Client.Unit(unit));
 
         var fromUnit = await Sector.RaiseAlert(Report(Severity.High), Unit(mx), null);
         Assert.Equal(fromUnit.Id, (await watchers[us].NextAsync<AlertChanged>()).Alert.Id);
@@ -108,7 +107,7 @@ public sealed class AlertTests(ClusterFixture fixture)
     [Fact]
     public async Task An_unacknowledged_alert_climbs_to_critical_and_the_joint_centre_then_stops()
     {
-        var watcher = await WatchAsync(Sector);
+        var watcher = await fixture.WatchAsync(Sector);
         var alert = await Sector.RaiseAlert(Report(Severity.Low), UsCommand, null);
         await watcher.NextAsync<AlertChanged>(a => a.Alert.Id == alert.Id);
 
@@ -130,7 +129,7 @@ public sealed class AlertTests(ClusterFixture fixture)
     [Fact]
     public async Task An_acknowledged_alert_does_not_escalate_but_expires_unresolved()
     {
-        var watcher = await WatchAsync(Sector);
+        var watcher = await fixture.WatchAsync(Sector);
         var alert = await Sector.RaiseAlert(Report(Severity.Critical), MxCommand, null);
         await fixture.Client.Alert(alert.Id).Acknowledge(UsCommand);
 
@@ -139,19 +138,9 @@ public sealed class AlertTests(ClusterFixture fixture)
         Assert.Equal(("expired", AlertState.Expired, 0), (expired.Transition, expired.Alert.State, expired.Alert.Escalations));
     }
 
-    private async Task<RecordingObserver> WatchAsync(IFeedGrain grain)
-    {
-        var observer = new RecordingObserver();
-        await grain.Subscribe(fixture.Client.CreateObjectReference<IFeedObserver>(observer));
-        return observer;
-    }
-
     private async Task<(UnitId Us, UnitId Mx)> PairAsync()
     {
-        var n = Events.NextNumber();
-        var (us, mx) = (UnitId.Parse($"US-DRT-{n}"), UnitId.Parse($"MX-DRT-{n}"));
-        var pair = await Sector.ProposePair(us, mx, UsCommand);
-        await Sector.AcceptPair(pair.Pair.Id, MxCommand);
+        var (us, mx, _) = await fixture.PairAsync(Drt);
         return (us, mx);
     }
 

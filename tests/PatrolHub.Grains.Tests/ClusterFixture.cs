@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 using PatrolHub.Grains.Hosting;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Security;
 using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Live;
 
@@ -27,6 +29,25 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         await Cluster.DisposeAsync();
         await Temp.DisposeAsync();
+    }
+
+    /// <summary>An observer subscribed to a grain's feed.</summary>
+    public async Task<RecordingObserver> WatchAsync(IFeedGrain grain)
+    {
+        var observer = new RecordingObserver();
+        await grain.Subscribe(Client.CreateObjectReference<IFeedObserver>(observer));
+        return observer;
+    }
+
+    /// <summary>A fresh U.S. and Mexican unit of the sector, paired with both commands' consent.</summary>
+    public async Task<(UnitId Us, UnitId Mx, PairId Pair)> PairAsync(SectorId sector)
+    {
+        var n = Events.NextNumber();
+        var (us, mx) = (UnitId.Parse($"US-{sector}-{n}"), UnitId.Parse($"MX-{sector}-{n}"));
+        var grain = Client.Sector(sector);
+        var pair = await grain.ProposePair(us, mx, new Identity(Role.Command, Nation.US, Sector: sector));
+        await grain.AcceptPair(pair.Pair.Id, new Identity(Role.Command, Nation.MX, Sector: sector));
+        return (us, mx, pair.Pair.Id);
     }
 
     public static async Task<InProcessTestCluster> StartAsync(IJournal journal, TimeProvider time)

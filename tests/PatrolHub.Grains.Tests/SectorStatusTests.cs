@@ -1,7 +1,6 @@
 using PatrolHub.Grains.Alerts;
 using PatrolHub.Grains.Geo;
 using PatrolHub.Grains.Ids;
-using PatrolHub.Grains.Live;
 using PatrolHub.Grains.Pairs;
 using PatrolHub.Grains.Security;
 using PatrolHub.Grains.Units;
@@ -17,9 +16,9 @@ public sealed class SectorStatusTests(ClusterFixture fixture)
     public async Task Drift_above_the_threshold_for_a_minute_warns_both_units_and_the_sector_then_clears()
     {
         var (us, mx, pair) = await PairAsync();
-        var sector = await WatchAsync(fixture.Client.Sector(Lrt.Id));
-        var usFeed = await WatchAsync(fixture.Client.Unit(us));
-        var mxFeed = await WatchAsync(fixture.Client.Unit(mx));
+        var sector = await fixture.WatchAsync(fixture.Client.Sector(Lrt.Id));
+        var usFeed = await fixture.WatchAsync(fixture.Client.Unit(us));
+        var mxFeed = await fixture.WatchAsync(fixture.Client.Unit(mx));
 
         await Report(us, 1, Lrt.StartKm + 50);
         await Report(mx, 1, Lrt.StartKm + 53);
@@ -80,20 +79,5 @@ public sealed class SectorStatusTests(ClusterFixture fixture)
         return fixture.Client.Unit(unit).Report(Events.Report(sequence, point.Latitude, point.Longitude, fixture.Time.GetUtcNow()));
     }
 
-    private async Task<RecordingObserver> WatchAsync(IFeedGrain grain)
-    {
-        var observer = new RecordingObserver();
-        await grain.Subscribe(fixture.Client.CreateObjectReference<IFeedObserver>(observer));
-        return observer;
-    }
-
-    private async Task<(UnitId Us, UnitId Mx, PairId Pair)> PairAsync()
-    {
-        var n = Events.NextNumber();
-        var (us, mx) = (UnitId.Parse($"US-LRT-{n}"), UnitId.Parse($"MX-LRT-{n}"));
-        var sector = fixture.Client.Sector(Lrt.Id);
-        var pair = await sector.ProposePair(us, mx, new Identity(Role.Command, Nation.US, Sector: Lrt.Id));
-        await sector.AcceptPair(pair.Pair.Id, new Identity(Role.Command, Nation.MX, Sector: Lrt.Id));
-        return (us, mx, pair.Pair.Id);
-    }
+    private Task<(UnitId Us, UnitId Mx, PairId Pair)> PairAsync() => fixture.PairAsync(Lrt.Id);
 }

@@ -141,6 +141,9 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
             journaling?.SetTag("patrolhub.cursor", record.Cursor);
         }
 
+        HubMetrics.AlertTransitions.Add(1, new KeyValuePair<string, object?>("transition", transition));
+        if (transition == "raised") HubMetrics.OpenAlerts.Add(1);
+        else if (!alert.IsOpen) HubMetrics.OpenAlerts.Add(-1);
         _alert = alert;
         Arm();
         _ = GrainFactory.Sector(alert.Sector).OnAlert(record);

@@ -22,15 +22,9 @@ public readonly record struct AlertId(string Value) : IParsable<AlertId>
 
     public static bool TryParse([NotNullWhen(true)] string? s, IFormatProvider? provider, out AlertId result)
     {
-        result = default;
-        if (s is null || s.Length < 6 || s[3] != '-' || char.ToUpperInvariant(s[4]) != 'A'
-            || !SectorId.TryParse(s[..3], null, out _) || !s[5..].All(char.IsAsciiDigit))
-        {
-            return false;
-        }
-
-        result = new AlertId(s.ToUpperInvariant());
-        return true;
+        var ok = SectorScopedId.TryParse(s, 'A', out var normalized);
+        result = new AlertId(normalized);
+        return ok;
     }
 
     public override string ToString() => Value;

@@ -22,15 +22,9 @@ public readonly record struct PairId(string Value) : IParsable<PairId>
 
     public static bool TryParse([NotNullWhen(true)] string? s, IFormatProvider? provider, out PairId result)
     {
-        result = default;
-        if (s is null || s.Length < 6 || s[3] != '-' || char.ToUpperInvariant(s[4]) != 'P'
-            || !SectorId.TryParse(s[..3], null, out _) || !s[5..].All(char.IsAsciiDigit))
-        {
-            return false;
-        }
-
-        result = new PairId(s.ToUpperInvariant());
-        return true;
+        var ok = SectorScopedId.TryParse(s, 'P', out var normalized);
+        result = new PairId(normalized);
+        return ok;
     }
 
     public override string ToString() => Value;

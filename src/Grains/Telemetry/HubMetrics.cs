@@ -27,6 +27,12 @@ public static class HubMetrics
     public static readonly Histogram<int> CommitBatchSize =
         Meter.CreateHistogram<int>("patrolhub.journal.commit.batch_size", "{record}", "Records made durable by one group commit.");
 
+    public static readonly Counter<long> AlertTransitions =
+        Meter.CreateCounter<long>("patrolhub.alerts.transitions", description: "Alert steps recorded, tagged with the transition (raised, escalated, resolved, ...).");
+
+    public static readonly UpDownCounter<long> OpenAlerts =
+        Meter.CreateUpDownCounter<long>("patrolhub.alerts.open", description: "Alerts raised and not yet resolved or expired, by this hub instance's alert grains.");
+
     public static readonly Counter<long> Coalesced =
         Meter.CreateCounter<long>("patrolhub.queue.coalesced", description: "Positions replaced in a subscriber's queue by a newer one from the same unit.");
 
