@@ -127,6 +127,33 @@ public sealed class CliTests(HubFixture hub)
         Assert.Equal(4, (await Cli("us-tca-cmd", "alert", "ack", "TCA-A99999")).Code);
     }
 
+    [Fact]
+    public async Task A_unit_streams_a_GPX_track_and_stops_at_its_end()
+    {
+        var (us, _) = Units.NextPair();
+        hub.Pki.Issue(IdentitySpec.Unit(us));
+        var gpx = Path.Combine(hub.DataPath, $"{us}.gpx");
+        await File.WriteAllTextAsync(gpx, """
+            <?xml version="1.0"?>
+            <gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">
+              <trk><trkseg>
+                <trkpt lat="31.3500" lon="-110.9500"/>
+                <trkpt lat="31.3510" lon="-110.9490"/>
+                <trkpt lat="31.3520" lon="-110.9480"/>
+              </trkseg></trk>
+            </gpx>
+            """);
+
+        var run = await Cli(us.ToLowerInvariant(), "--json", "unit", "run", "--gpx", gpx, "--rate", "10");
+
+        Assert.True(run.Code == 0, run.Error);
+        var acks = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("type").GetString() == "ack").Select(e => e.GetProperty("sequence").GetInt64());
+        Assert.Equal([1L, 2, 3], acks);
+        var missing = await Cli(us.ToLowerInvariant(), "unit", "run", "--gpx", Path.Combine(hub.DataPath, "missing.gpx"));
+        Assert.Equal(1, missing.Code);
+    }
+
     private Task<(int Code, string Out, string Error)> Cli(string identity, params string[] args) =>
         Processes.CliAsync(hub.DataPath, [
             "--hub", hub.Address.ToString(), "--ca", Path.Combine(Certs, "hub-ca.crt"),
