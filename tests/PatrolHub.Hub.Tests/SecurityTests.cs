@@ -33,7 +33,9 @@ public sealed class SecurityTests(HubFixture hub)
         stranger.Init();
         using var channel = hub.Connection.CreateChannel(stranger.IssueInMemory(IdentitySpec.Command("US", "TCA")));
         var error = await Assert.ThrowsAsync<RpcException>(() => new CommandService.CommandServiceClient(channel).ListSectorsAsync(new ListSectorsRequest()).ResponseAsync);
-        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        // The handshake fails on the client's side (Unavailable) or, under TLS 1.3, as the first request goes out (Internal).
+        Assert.Contains(error.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
+        Assert.NotNull(error.InnerException);
         Directory.Delete(stranger.Folder, recursive: true);
     }
 

@@ -47,7 +47,7 @@ public static class CliApp
     private static (int Code, string Message)? Describe(Exception e) => e switch
     {
         UsageException => (ExitCodes.Usage, e.Message),
-        RpcException { StatusCode: StatusCode.Unavailable } rpc when Find<AuthenticationException>(rpc) is { } tls =>
+        RpcException { StatusCode: StatusCode.Unavailable or StatusCode.Internal } rpc when Find<AuthenticationException>(rpc) is { } tls =>
             (ExitCodes.Denied, $"the TLS handshake with the hub failed ({tls.Message}); check --ca and --identity."),
         RpcException rpc => (ExitCodes.For(rpc), $"{Name(rpc.StatusCode)}: {rpc.Status.Detail}"),
         FileNotFoundException or ArgumentException or FormatException or System.Xml.XmlException => (ExitCodes.Failure, e.Message),
