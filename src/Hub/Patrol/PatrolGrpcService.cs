@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using Grpc.Core;
 using PatrolHub.Grains.Alerts;
