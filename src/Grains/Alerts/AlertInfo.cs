@@ -44,30 +44,30 @@ public enum AlertOutcome
 
 /// <summary>What someone reports when raising an alert.</summary>
 [GenerateSerializer, Immutable]
-public sealed record AlertReport(AlertKind Kind, Severity Severity, GeoPoint Point, double? DirectionDeg, string Text);
+public sealed record AlertReport([property: Id(0)] AlertKind Kind, [property: Id(1)] Severity Severity, [property: Id(2)] GeoPoint Point, [property: Id(3)] double? DirectionDeg, [property: Id(4)] string Text);
 
 /// <summary>An interdiction alert as it stands. Who receives it follows from who raised it: a unit's alert goes to the
 /// unit, its partner at the time, and the sector's commands; a command's alert goes to every unit of the sector.</summary>
 [GenerateSerializer, Immutable]
 public sealed record AlertInfo(
-    AlertId Id,
-    AlertReport Report,
-    Severity Severity,
-    BoundaryLocation Location,
-    string RaisedBy,
-    Nation RaisedByNation,
-    UnitId? RaisedByUnit,
-    UnitId? Partner,
-    AlertState State,
-    AlertOutcome? Outcome,
-    int Escalations,
-    bool JointCentre,
-    string? LastActor,
-    DateTimeOffset RaisedAt,
-    DateTimeOffset ChangedAt,
-    DateTimeOffset? EscalatesAt,
-    DateTimeOffset ExpiresAt,
-    string? TraceParent)
+    [property: Id(0)] AlertId Id,
+    [property: Id(1)] AlertReport Report,
+    [property: Id(2)] Severity Severity,
+    [property: Id(3)] BoundaryLocation Location,
+    [property: Id(4)] string RaisedBy,
+    [property: Id(5)] Nation RaisedByNation,
+    [property: Id(6)] UnitId? RaisedByUnit,
+    [property: Id(7)] UnitId? Partner,
+    [property: Id(8)] AlertState State,
+    [property: Id(9)] AlertOutcome? Outcome,
+    [property: Id(10)] int Escalations,
+    [property: Id(11)] bool JointCentre,
+    [property: Id(12)] string? LastActor,
+    [property: Id(13)] DateTimeOffset RaisedAt,
+    [property: Id(14)] DateTimeOffset ChangedAt,
+    [property: Id(15)] DateTimeOffset? EscalatesAt,
+    [property: Id(16)] DateTimeOffset ExpiresAt,
+    [property: Id(17)] string? TraceParent)
 {
     public SectorId Sector => Id.Sector;
 
@@ -76,7 +76,7 @@ public sealed record AlertInfo(
 
 /// <summary>One step of an alert's life: raised, acknowledged, responding, resolved, escalated or expired.</summary>
 [GenerateSerializer, Immutable]
-public sealed record AlertChanged(AlertInfo Alert, string Transition) : HubEvent
+public sealed record AlertChanged([property: Id(0)] AlertInfo Alert, [property: Id(1)] string Transition) : HubEvent
 {
     public const string Kind = "alert";
 

@@ -1,7 +1,7 @@
 namespace PatrolHub.Grains.Geo;
 
 [GenerateSerializer, Immutable]
-public readonly record struct GeoPoint(double Latitude, double Longitude)
+public readonly record struct GeoPoint([property: Id(0)] double Latitude, [property: Id(1)] double Longitude)
 {
     public static GeoPoint Validate(double latitude, double longitude)
     {
@@ -21,4 +21,4 @@ public enum BoundarySide
 
 /// <summary>Where a point lies relative to the boundary line.</summary>
 [GenerateSerializer, Immutable]
-public readonly record struct BoundaryLocation(BoundarySide Side, double DistanceM, double ChainageKm);
+public readonly record struct BoundaryLocation([property: Id(0)] BoundarySide Side, [property: Id(1)] double DistanceM, [property: Id(2)] double ChainageKm);

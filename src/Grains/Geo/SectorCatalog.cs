@@ -4,7 +4,7 @@ namespace PatrolHub.Grains.Geo;
 
 /// <summary>A sector and its stretch of the boundary, by chainage from the Pacific terminus.</summary>
 [GenerateSerializer, Immutable]
-public sealed record SectorInfo(SectorId Id, string NameEn, string NameEs, double StartKm, double EndKm);
+public sealed record SectorInfo([property: Id(0)] SectorId Id, [property: Id(1)] string NameEn, [property: Id(2)] string NameEs, [property: Id(3)] double StartKm, [property: Id(4)] double EndKm);
 
 /// <summary>
 /// The nine southwest-border sectors. Their limits are approximate: each is where the line first

@@ -7,7 +7,7 @@ namespace PatrolHub.Grains.Ids;
 /// <summary>An interdiction alert id, <c>SECTOR-A#####</c>, e.g. <c>TCA-A00001</c>; numbered per sector.</summary>
 [GenerateSerializer, Immutable]
 [JsonConverter(typeof(IdJsonConverter<AlertId>))]
-public readonly record struct AlertId(string Value) : IParsable<AlertId>
+public readonly record struct AlertId([property: Id(0)] string Value) : IParsable<AlertId>
 {
     public SectorId Sector => new(Value[..3]);
 

@@ -7,7 +7,7 @@ namespace PatrolHub.Grains.Ids;
 /// <summary>A mirrored pair id, <c>SECTOR-P####</c>, e.g. <c>TCA-P0001</c>; numbered per sector.</summary>
 [GenerateSerializer, Immutable]
 [JsonConverter(typeof(IdJsonConverter<PairId>))]
-public readonly record struct PairId(string Value) : IParsable<PairId>
+public readonly record struct PairId([property: Id(0)] string Value) : IParsable<PairId>
 {
     public SectorId Sector => new(Value[..3]);
 

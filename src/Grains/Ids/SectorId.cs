@@ -6,7 +6,7 @@ namespace PatrolHub.Grains.Ids;
 /// <summary>A border sector code such as <c>TCA</c>. Parsing checks the form, not the catalogue.</summary>
 [GenerateSerializer, Immutable]
 [JsonConverter(typeof(IdJsonConverter<SectorId>))]
-public readonly record struct SectorId(string Value) : IParsable<SectorId>
+public readonly record struct SectorId([property: Id(0)] string Value) : IParsable<SectorId>
 {
     static SectorId IParsable<SectorId>.Parse(string s, IFormatProvider? provider) => Parse(s);
 

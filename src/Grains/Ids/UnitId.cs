@@ -6,7 +6,7 @@ namespace PatrolHub.Grains.Ids;
 /// <summary>A patrol unit id, <c>NATION-SECTOR-NUMBER</c>, e.g. <c>US-TCA-0101</c>.</summary>
 [GenerateSerializer, Immutable]
 [JsonConverter(typeof(IdJsonConverter<UnitId>))]
-public readonly record struct UnitId(string Value) : IParsable<UnitId>
+public readonly record struct UnitId([property: Id(0)] string Value) : IParsable<UnitId>
 {
     public Nation Nation => Nations.Parse(Value[..2]);
 

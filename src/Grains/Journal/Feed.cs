@@ -10,7 +10,7 @@ namespace PatrolHub.Grains.Journal;
 /// is everything recorded in the sector.
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record Feed(UnitId? Unit, SectorId? Sector)
+public sealed record Feed([property: Id(0)] UnitId? Unit, [property: Id(1)] SectorId? Sector)
 {
     public static Feed ForUnit(UnitId unit) => new(unit, null);
 

@@ -24,4 +24,4 @@ public abstract record HubEvent
 
 /// <summary>An event with its place in the journal. The cursor orders everything the hub recorded.</summary>
 [GenerateSerializer, Immutable]
-public sealed record JournalRecord(long Cursor, DateTimeOffset RecordedAt, HubEvent Event);
+public sealed record JournalRecord([property: Id(0)] long Cursor, [property: Id(1)] DateTimeOffset RecordedAt, [property: Id(2)] HubEvent Event);

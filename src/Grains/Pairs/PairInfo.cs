@@ -12,15 +12,15 @@ public enum PairState
 
 [GenerateSerializer, Immutable]
 public sealed record PairInfo(
-    PairId Id,
-    UnitId Us,
-    UnitId Mx,
-    PairState State,
-    string ProposedBy,
-    Nation ProposedByNation,
-    string? AcceptedBy,
-    string? DissolvedBy,
-    DateTimeOffset ChangedAt)
+    [property: Id(0)] PairId Id,
+    [property: Id(1)] UnitId Us,
+    [property: Id(2)] UnitId Mx,
+    [property: Id(3)] PairState State,
+    [property: Id(4)] string ProposedBy,
+    [property: Id(5)] Nation ProposedByNation,
+    [property: Id(6)] string? AcceptedBy,
+    [property: Id(7)] string? DissolvedBy,
+    [property: Id(8)] DateTimeOffset ChangedAt)
 {
     public SectorId Sector => Id.Sector;
 
@@ -31,7 +31,7 @@ public sealed record PairInfo(
 
 /// <summary>A pair's lifecycle step; addressed to both of its units.</summary>
 [GenerateSerializer, Immutable]
-public sealed record PairChanged(PairInfo Pair) : HubEvent
+public sealed record PairChanged([property: Id(0)] PairInfo Pair) : HubEvent
 {
     public const string Kind = "pair";
 

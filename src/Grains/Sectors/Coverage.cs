@@ -2,7 +2,7 @@ namespace PatrolHub.Grains.Sectors;
 
 /// <summary>A stretch of the boundary by chainage (km from the Pacific terminus).</summary>
 [GenerateSerializer, Immutable]
-public sealed record ChainageRange(double StartKm, double EndKm);
+public sealed record ChainageRange([property: Id(0)] double StartKm, [property: Id(1)] double EndKm);
 
 public static class Coverage
 {

@@ -54,16 +54,16 @@ public interface ISectorGrain : IFeedGrain
 }
 
 [GenerateSerializer, Immutable]
-public sealed record PairStatus(PairInfo Pair, double? DriftKm);
+public sealed record PairStatus([property: Id(0)] PairInfo Pair, [property: Id(1)] double? DriftKm);
 
 /// <summary>Sector status. <see cref="Cursor"/> is the journal head when it was taken; positions still
 /// in flight at that moment may be missing, and are superseded by the next ones.</summary>
 [GenerateSerializer, Immutable]
 public sealed record SectorSnapshot(
-    SectorInfo Sector,
-    IReadOnlyList<JournalRecord> Units,
-    IReadOnlyList<PairStatus> Pairs,
-    IReadOnlyList<AlertInfo> OpenAlerts,
-    IReadOnlyList<UnitId> StaleUnits,
-    IReadOnlyList<ChainageRange> CoverageGaps,
-    long Cursor);
+    [property: Id(0)] SectorInfo Sector,
+    [property: Id(1)] IReadOnlyList<JournalRecord> Units,
+    [property: Id(2)] IReadOnlyList<PairStatus> Pairs,
+    [property: Id(3)] IReadOnlyList<AlertInfo> OpenAlerts,
+    [property: Id(4)] IReadOnlyList<UnitId> StaleUnits,
+    [property: Id(5)] IReadOnlyList<ChainageRange> CoverageGaps,
+    [property: Id(6)] long Cursor);

@@ -16,7 +16,7 @@ public enum Role
 /// from a SAN URI such as <c>urn:patrolhub:unit:US-TCA-0101</c> and must agree with that nation.
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record Identity(Role Role, Nation Nation, UnitId? Unit = null, SectorId? Sector = null)
+public sealed record Identity([property: Id(0)] Role Role, [property: Id(1)] Nation Nation, [property: Id(2)] UnitId? Unit = null, [property: Id(3)] SectorId? Sector = null)
 {
     public const string UriPrefix = "urn:patrolhub:";
 

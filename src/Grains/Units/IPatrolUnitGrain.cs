@@ -29,7 +29,7 @@ public interface IPatrolUnitGrain : IFeedGrain
 }
 
 [GenerateSerializer, Immutable]
-public sealed record PositionAck(long Sequence, long Cursor, DateTimeOffset RecordedAt);
+public sealed record PositionAck([property: Id(0)] long Sequence, [property: Id(1)] long Cursor, [property: Id(2)] DateTimeOffset RecordedAt);
 
 [GenerateSerializer, Immutable]
-public sealed record UnitState(long LastSequence, PairInfo? Pair, JournalRecord? LastPosition);
+public sealed record UnitState([property: Id(0)] long LastSequence, [property: Id(1)] PairInfo? Pair, [property: Id(2)] JournalRecord? LastPosition);

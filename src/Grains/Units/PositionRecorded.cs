@@ -14,23 +14,23 @@ public enum UnitStatus
 /// <summary>A position as the unit reported it.</summary>
 [GenerateSerializer, Immutable]
 public sealed record PositionReport(
-    long Sequence,
-    DateTimeOffset GnssTime,
-    GeoPoint Point,
-    float AccuracyM,
-    float HeadingDeg,
-    float SpeedMps,
-    UnitStatus Status);
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] DateTimeOffset GnssTime,
+    [property: Id(2)] GeoPoint Point,
+    [property: Id(3)] float AccuracyM,
+    [property: Id(4)] float HeadingDeg,
+    [property: Id(5)] float SpeedMps,
+    [property: Id(6)] UnitStatus Status);
 
 /// <summary>A unit's accepted position, placed against the boundary, shared with its partner while paired.</summary>
 [GenerateSerializer, Immutable]
 public sealed record PositionRecorded(
-    UnitId Unit,
-    PositionReport Report,
-    BoundaryLocation Location,
-    PairId? Pair,
-    UnitId? Partner,
-    double? DriftKm) : HubEvent
+    [property: Id(0)] UnitId Unit,
+    [property: Id(1)] PositionReport Report,
+    [property: Id(2)] BoundaryLocation Location,
+    [property: Id(3)] PairId? Pair,
+    [property: Id(4)] UnitId? Partner,
+    [property: Id(5)] double? DriftKm) : HubEvent
 {
     public const string Kind = "position";
 
