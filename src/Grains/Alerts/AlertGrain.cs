@@ -104,7 +104,7 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
         {
             Role.Command => by.Sector == alert.Sector,
             Role.Joint => true,
-            Role.Unit => alert.RaisedByUnit is null ? by.Unit!.Value.Sector == alert.Sector : by.Unit == alert.RaisedByUnit || by.Unit == alert.Partner,
+            Role.Unit => alert.IsFor(by.Unit!.Value),
             _ => false,
         };
         if (!mayHandle) throw new DomainPermissionException($"{by.Name} may not act on alert {_id}; its recipients and the {alert.Sector} commands may.");

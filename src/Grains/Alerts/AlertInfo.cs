@@ -72,6 +72,10 @@ public sealed record AlertInfo(
     public SectorId Sector => Id.Sector;
 
     public bool IsOpen => State is AlertState.Raised or AlertState.Acknowledged or AlertState.Responding;
+
+    /// <summary>Whether the alert is addressed to a unit: the raising unit and its partner, or for a command's alert,
+    /// every unit of the sector.</summary>
+    public bool IsFor(UnitId unit) => RaisedByUnit is null ? unit.Sector == Sector : unit == RaisedByUnit || unit == Partner;
 }
 
 /// <summary>One step of an alert's life: raised, acknowledged, responding, resolved, escalated or expired.</summary>

@@ -142,8 +142,8 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
         var alert = ((AlertChanged)record.Event).Alert;
         _alerts[alert.Id] = alert;
         _observers.Publish(record);
-        IEnumerable<UnitId> recipients = alert.RaisedByUnit is { } raiser ? [raiser, .. alert.Partner is { } p ? [p] : Array.Empty<UnitId>()] : _units;
-        foreach (var unit in recipients) _ = GrainFactory.Unit(unit).Deliver(record);
+        IEnumerable<UnitId> candidates = alert.RaisedByUnit is { } raiser ? [raiser, .. alert.Partner is { } p ? [p] : Array.Empty<UnitId>()] : _units;
+        foreach (var unit in candidates.Where(alert.IsFor)) _ = GrainFactory.Unit(unit).Deliver(record);
         return Task.CompletedTask;
     }
 

@@ -12,7 +12,7 @@ public static class Visibility
     {
         Role.Command => viewer.Sector == alert.Sector,
         Role.Joint => alert.JointCentre,
-        Role.Unit => alert.RaisedByUnit is null ? viewer.Unit!.Value.Sector == alert.Sector : viewer.Unit == alert.RaisedByUnit || viewer.Unit == alert.Partner,
+        Role.Unit => alert.IsFor(viewer.Unit!.Value),
         _ => false,
     };
 
