@@ -62,6 +62,48 @@ public sealed class CommandTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task A_watcher_that_stops_reading_slows_nobody_and_later_gets_the_latest_positions()
+    {
+        using var slowChannel = hub.Channel(IdentitySpec.Command("US", "SDC"));
+        using var fastChannel = hub.Channel(IdentitySpec.Command("MX", "SDC"));
+        var slow = new SectorWatch(slowChannel, "SDC").WatchAsync().GetAsyncEnumerator();
+        var fast = new SectorWatch(fastChannel, "SDC").WatchAsync().GetAsyncEnumerator();
+        Assert.True(await slow.MoveNextAsync().AsTask().WaitAsync(Timeout));
+        Assert.True(await fast.MoveNextAsync().AsTask().WaitAsync(Timeout));
+
+        const int perUnit = 200;
+        var units = Enumerable.Range(0, 10).Select(_ => Units.NextPair("SDC").Us).ToList();
+        var fastSeen = units.ToDictionary(u => u, _ => 0ul);
+        var reading = Task.Run(async () =>
+        {
+            while (fastSeen.Values.Any(s => s < perUnit) && await fast.MoveNextAsync())
+            {
+                if (fast.Current.Position is { } p) fastSeen[p.UnitId] = Math.Max(fastSeen[p.UnitId], p.Sequence);
+            }
+        });
+        await Task.WhenAll(units.Select(async unit =>
+        {
+            await using var session = await ConnectedUnit.ConnectAsync(hub, unit);
+            for (ulong s = 1; s <= perUnit; s++) await session.Session.SendAsync(Units.Position(s, 32.60, -116.90));
+        })).WaitAsync(TimeSpan.FromSeconds(60));
+        await reading.WaitAsync(Timeout);
+
+        // Only now does the slow watcher read: the newest position of every unit is there, the backlog coalesced.
+        var slowSeen = units.ToDictionary(u => u, _ => 0ul);
+        var received = 0;
+        while (slowSeen.Values.Any(s => s < perUnit))
+        {
+            Assert.True(await slow.MoveNextAsync().AsTask().WaitAsync(Timeout));
+            if (slow.Current.Position is not { } p) continue;
+            Assert.True(p.Sequence > slowSeen[p.UnitId], "positions of a unit never go backwards");
+            slowSeen[p.UnitId] = p.Sequence;
+            received++;
+        }
+
+        Assert.True(received < units.Count * perUnit, $"the slow watcher received all {received} positions; nothing was coalesced");
+    }
+
+    [Fact]
     public async Task A_pair_within_one_nation_is_invalid_with_the_field_named()
     {
         using var channel = hub.Channel(IdentitySpec.Command("US", "TCA"));
