@@ -21,6 +21,7 @@ public sealed class UnitSession : IAsyncDisposable
     private readonly TaskCompletionSource<Welcome> _firstWelcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private AsyncDuplexStreamingCall<UnitMessage, HubMessage>? _call;
+    private Exception? _ended;
     private Task _run = Task.CompletedTask;
 
     /// <param name="channel">A channel presenting this unit's identity.</param>
@@ -65,8 +66,12 @@ public sealed class UnitSession : IAsyncDisposable
         await _send.WaitAsync(cancellationToken);
         try
         {
-            if (_run.IsCompleted) throw new InvalidOperationException("The session has ended.", _run.Exception?.InnerException);
-            lock (_unacked) _unacked[update.Sequence] = (update, ack);
+            lock (_unacked)
+            {
+                if (_ended is { } reason) throw new InvalidOperationException("The session has ended.", reason);
+                _unacked[update.Sequence] = (update, ack);
+            }
+
             LastSent = update;
             if (_call is { } call) await TryWriteAsync(call, new UnitMessage { Position = update });
         }
@@ -271,6 +276,7 @@ public sealed class UnitSession : IAsyncDisposable
     {
         lock (_unacked)
         {
+            _ended = error ?? (Exception)new OperationCanceledException("The session was disposed.");
             foreach (var (_, ack) in _unacked.Values)
                 ack.TrySetException(error ?? (Exception)new OperationCanceledException("The session ended before the hub acknowledged this position."));
             _unacked.Clear();
