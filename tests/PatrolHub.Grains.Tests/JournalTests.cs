@@ -83,5 +83,7 @@ public sealed class JournalTests
         Assert.Equal([8, 10], fromMemory.Select(r => r.Cursor));
         Assert.Equal([4, 6], (await temp.Journal.ReadFeedAsync(Feed.ForUnit(Mx), 2, 8)).Select(r => r.Cursor));
         Assert.Equal(10, (await temp.Journal.ReadFeedAsync(Feed.ForSector(new SectorId("TCA")), 0)).Count);
+        Assert.Equal([2, 4], (await temp.Journal.ReadFeedAsync(Feed.ForUnit(Mx), 0, limit: 2)).Select(r => r.Cursor));
+        Assert.Equal([8], (await temp.Journal.ReadFeedAsync(Feed.ForUnit(Mx), 7, limit: 1)).Select(r => r.Cursor));
     }
 }

@@ -104,6 +104,39 @@ public sealed class CommandTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task A_watch_resumed_from_a_cursor_gets_every_missed_event_once_in_order()
+    {
+        using var channel = hub.Channel(IdentitySpec.Command("US", "RGV"));
+        var client = new CommandService.CommandServiceClient(channel);
+        // Cursor 0 asks for a snapshot, so make sure the journal is not empty when the cursor is taken.
+        await client.ProposePairAsync(new ProposePairRequest { UsUnit = Units.NextPair("RGV").Us, MxUnit = Units.NextPair("RGV").Mx });
+        var cursor = (await client.GetSectorAsync(new GetSectorRequest { Sector = "RGV" })).Cursor;
+        Assert.NotEqual(0ul, cursor);
+
+        const int perUnit = 300;
+        var units = Enumerable.Range(0, 4).Select(_ => Units.NextPair("RGV").Us).ToList();
+        await Task.WhenAll(units.Select(async unit =>
+        {
+            await using var session = await ConnectedUnit.ConnectAsync(hub, unit);
+            for (ulong s = 1; s <= perUnit; s++) await session.Session.SendAsync(Units.Position(s, 26.10, -98.25));
+        }));
+
+        using var resumed = client.WatchSector(new WatchSectorRequest { Sector = "RGV", ResumeFrom = cursor });
+        var seen = new List<SectorUpdate>();
+        while (seen.Count(u => u.Position is { } p && units.Contains(p.UnitId)) < units.Count * perUnit)
+        {
+            Assert.True(await resumed.ResponseStream.MoveNext().WaitAsync(Timeout));
+            seen.Add(resumed.ResponseStream.Current);
+        }
+
+        Assert.DoesNotContain(seen, u => u.Snapshot is not null);
+        Assert.Equal(seen.Select(u => u.Cursor).Order(), seen.Select(u => u.Cursor));
+        Assert.Equal(seen.Count, seen.Select(u => u.Cursor).Distinct().Count());
+        foreach (var unit in units)
+            Assert.Equal(Enumerable.Range(1, perUnit).Select(s => (ulong)s), seen.Where(u => u.Position?.UnitId == unit).Select(u => u.Position.Sequence));
+    }
+
+    [Fact]
     public async Task A_pair_within_one_nation_is_invalid_with_the_field_named()
     {
         using var channel = hub.Channel(IdentitySpec.Command("US", "TCA"));

@@ -11,8 +11,10 @@ public interface IJournal
     /// <summary>Appends an event; completes once it is durable on disk, with its cursor.</summary>
     Task<JournalRecord> AppendAsync(HubEvent e, CancellationToken cancellationToken = default);
 
-    /// <summary>A feed's records with <paramref name="after"/> &lt; cursor &lt; <paramref name="before"/>, in cursor order.</summary>
-    Task<IReadOnlyList<JournalRecord>> ReadFeedAsync(Feed feed, long after, long before = long.MaxValue, CancellationToken cancellationToken = default);
+    /// <summary>A feed's records with <paramref name="after"/> &lt; cursor &lt; <paramref name="before"/>, in cursor order,
+    /// at most <paramref name="limit"/> of them.</summary>
+    Task<IReadOnlyList<JournalRecord>> ReadFeedAsync(
+        Feed feed, long after, long before = long.MaxValue, int limit = int.MaxValue, CancellationToken cancellationToken = default);
 
     /// <summary>Records of one kind with one key column's value, in cursor order.</summary>
     Task<IReadOnlyList<JournalRecord>> ReadAsync(JournalQuery query, CancellationToken cancellationToken = default);

@@ -22,7 +22,7 @@ internal sealed class RecentRecords(int capacity, long firstCursor)
     }
 
     /// <summary>Serves a read only when every cursor it needs is still held.</summary>
-    public bool TryRead(long after, long before, Func<HubEvent, bool> filter, out IReadOnlyList<JournalRecord> records)
+    public bool TryRead(long after, long before, int limit, Func<HubEvent, bool> filter, out IReadOnlyList<JournalRecord> records)
     {
         lock (_lock)
         {
@@ -33,7 +33,7 @@ internal sealed class RecentRecords(int capacity, long firstCursor)
             }
 
             var list = new List<JournalRecord>();
-            for (var cursor = after + 1; cursor < before && cursor <= _to; cursor++)
+            for (var cursor = after + 1; cursor < before && cursor <= _to && list.Count < limit; cursor++)
             {
                 var record = _ring[cursor % capacity]!;
                 if (filter(record.Event)) list.Add(record);

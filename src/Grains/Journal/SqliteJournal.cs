@@ -54,13 +54,14 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
         return pending.Completion.Task;
     }
 
-    public async Task<IReadOnlyList<JournalRecord>> ReadFeedAsync(Feed feed, long after, long before = long.MaxValue, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<JournalRecord>> ReadFeedAsync(
+        Feed feed, long after, long before = long.MaxValue, int limit = int.MaxValue, CancellationToken cancellationToken = default)
     {
-        if (_recent.TryRead(after, before, feed.Matches, out var recent)) return recent;
+        if (_recent.TryRead(after, before, limit, feed.Matches, out var recent)) return recent;
         var (where, key, sector) = feed.ToSql();
         return await QueryAsync(
-            $"SELECT cursor, recorded_at, payload FROM journal WHERE cursor > $after AND cursor < $before AND {where} ORDER BY cursor",
-            [("$after", after), ("$before", before), ("$key", key), ("$sector", sector)],
+            $"SELECT cursor, recorded_at, payload FROM journal WHERE cursor > $after AND cursor < $before AND {where} ORDER BY cursor LIMIT $limit",
+            [("$after", after), ("$before", before), ("$key", key), ("$sector", sector), ("$limit", limit)],
             cancellationToken);
     }
 

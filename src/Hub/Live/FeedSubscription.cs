@@ -53,7 +53,7 @@ public sealed class FeedSubscription : IFeedObserver, IAsyncDisposable
     public async IAsyncEnumerable<JournalRecord> ReadAllAsync(long after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var last = after;
-        foreach (var record in await _journal.ReadFeedAsync(_feed, last, cancellationToken: cancellationToken))
+        await foreach (var record in FromJournalAsync(last, long.MaxValue, coalesce: false, next: null, cancellationToken))
         {
             yield return record;
             last = record.Cursor;
@@ -63,11 +63,13 @@ public sealed class FeedSubscription : IFeedObserver, IAsyncDisposable
         {
             var next = await _queue.DequeueAsync(cancellationToken);
             if (next is not null && next.Cursor <= last) continue;
-            var missed = next?.Cursor == last + 1 ? [] : await _journal.ReadFeedAsync(_feed, last, next?.Cursor ?? long.MaxValue, cancellationToken);
-            foreach (var record in Coalesce(missed, next))
+            if (next?.Cursor != last + 1)
             {
-                yield return record;
-                last = record.Cursor;
+                await foreach (var record in FromJournalAsync(last, next?.Cursor ?? long.MaxValue, coalesce: true, next, cancellationToken))
+                {
+                    yield return record;
+                    last = record.Cursor;
+                }
             }
 
             if (next is null) continue;
@@ -95,6 +97,22 @@ public sealed class FeedSubscription : IFeedObserver, IAsyncDisposable
         }
 
         _stop.Dispose();
+    }
+
+    /// <summary>The feed's records between two cursors, a page at a time. A resume gets every record; filling a gap
+    /// (<paramref name="coalesce"/>) keeps only the newest position per unit in each page, and none that
+    /// <paramref name="next"/> replaces.</summary>
+    private async IAsyncEnumerable<JournalRecord> FromJournalAsync(
+        long after, long before, bool coalesce, JournalRecord? next, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        const int PageSize = 1000;
+        while (true)
+        {
+            var page = await _journal.ReadFeedAsync(_feed, after, before, PageSize, cancellationToken);
+            foreach (var record in coalesce ? Coalesce(page, next) : page) yield return record;
+            if (page.Count < PageSize) yield break;
+            after = page[^1].Cursor;
+        }
     }
 
     /// <summary>Missed records, keeping only the newest position per unit, and none a newer queued one replaces.</summary>
