@@ -6,8 +6,15 @@ using PatrolHub.V1;
 
 namespace PatrolHub.Hub.Tests;
 
+[CollectionDefinition(CrashTests.Name, DisableParallelization = true)]
+public sealed class HubProcessCollection;
+
+/// <summary>Kills and restarts hub processes; run alone, so their timing is not disturbed by other tests, nor theirs by these.</summary>
+[Collection(Name)]
 public sealed class CrashTests
 {
+    public const string Name = "hub processes";
+
     [Fact]
     public async Task A_hub_killed_while_units_stream_loses_nothing_it_acknowledged()
     {
