@@ -12,10 +12,9 @@ using PatrolHub.Grains.Units;
 namespace PatrolHub.Grains.Sectors;
 
 public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<SectorOptions> options, ILogger<SectorGrain> logger)
-    : Grain, ISectorGrain
+    : FeedGrain(logger), ISectorGrain
 {
     private readonly SectorOptions _options = options.Value;
-    private readonly FeedObservers _observers = new(logger);
     private readonly Dictionary<UnitId, JournalRecord> _positions = [];
     private readonly HashSet<UnitId> _units = [];
     private readonly SortedDictionary<PairId, PairInfo> _pairs = new(Comparer<PairId>.Create((a, b) => string.CompareOrdinal(a.Value, b.Value)));
@@ -44,14 +43,6 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
             _positions[unit] = record;
             _units.Add(unit);
         }
-    }
-
-    public Task<bool> Subscribe(IFeedObserver observer) => Task.FromResult(_observers.Subscribe(observer));
-
-    public Task Unsubscribe(IFeedObserver observer)
-    {
-        _observers.Unsubscribe(observer);
-        return Task.CompletedTask;
     }
 
     public Task<SectorSnapshot> GetStatus()
@@ -117,12 +108,12 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
         var position = (PositionRecorded)record.Event;
         if (!_positions.TryGetValue(position.Unit, out var known) || known.Cursor < record.Cursor) _positions[position.Unit] = record;
         _units.Add(position.Unit);
-        _observers.Publish(record);
+        Publish(record);
         if (position is { Pair: { } pairId, DriftKm: { } drift } && _pairs.TryGetValue(pairId, out var pair) && pair.State == PairState.Active
             && _drift.Observe(pair, drift, record.RecordedAt) is { } warning)
         {
             var recorded = await journal.AppendAsync(warning);
-            _observers.Publish(recorded);
+            Publish(recorded);
             _ = GrainFactory.Unit(pair.Us).Deliver(recorded);
             _ = GrainFactory.Unit(pair.Mx).Deliver(recorded);
         }
@@ -141,7 +132,7 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
     {
         var alert = ((AlertChanged)record.Event).Alert;
         _alerts[alert.Id] = alert;
-        _observers.Publish(record);
+        Publish(record);
         IEnumerable<UnitId> candidates = alert.RaisedByUnit is { } raiser ? [raiser, .. alert.Partner is { } p ? [p] : Array.Empty<UnitId>()] : _units;
         foreach (var unit in candidates.Where(alert.IsFor)) _ = GrainFactory.Unit(unit).Deliver(record);
         return Task.CompletedTask;
@@ -158,7 +149,7 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
         var pair = ((PairChanged)record.Event).Pair;
         _pairs[pair.Id] = pair;
         if (pair.State == PairState.Dissolved) _drift.Forget(pair.Id);
-        _observers.Publish(record);
+        Publish(record);
         await Task.WhenAll(GrainFactory.Unit(pair.Us).OnPairChanged(record), GrainFactory.Unit(pair.Mx).OnPairChanged(record));
         return WithDrift(pair);
     }

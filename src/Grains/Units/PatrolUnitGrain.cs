@@ -12,10 +12,9 @@ namespace PatrolHub.Grains.Units;
 /// A patrol unit's live view, rebuilt from the journal on activation: its last sequence and position,
 /// its active pair and its partner's last chainage (for mirror drift).
 /// </summary>
-public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time, ILogger<PatrolUnitGrain> logger) : Grain, IPatrolUnitGrain
+public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time, ILogger<PatrolUnitGrain> logger) : FeedGrain(logger), IPatrolUnitGrain
 {
     private static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
-    private readonly FeedObservers _observers = new(logger);
     private UnitId _id;
     private JournalRecord? _last;
     private PairInfo? _pair;
@@ -31,14 +30,6 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time, ILogger
         _pair = await sector.ActivePairOf(_id);
         _ = sector.RegisterUnit(_id);
         if (_pair is not null) await LoadPartnerAsync(_pair);
-    }
-
-    public Task<bool> Subscribe(IFeedObserver observer) => Task.FromResult(_observers.Subscribe(observer));
-
-    public Task Unsubscribe(IFeedObserver observer)
-    {
-        _observers.Unsubscribe(observer);
-        return Task.CompletedTask;
     }
 
     public Task<UnitState> GetState() => Task.FromResult(new UnitState(LastSequence, _pair, _last));
@@ -65,7 +56,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time, ILogger
         if (record.Event is PositionRecorded position && _pair is not null && position.Pair == _pair.Id)
         {
             _partnerChainageKm = position.Location.ChainageKm;
-            _observers.Publish(record);
+            Publish(record);
         }
 
         return Task.CompletedTask;
@@ -73,7 +64,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time, ILogger
 
     public Task Deliver(JournalRecord record)
     {
-        _observers.Publish(record);
+        Publish(record);
         return Task.CompletedTask;
     }
 
@@ -91,7 +82,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time, ILogger
             _partnerChainageKm = null;
         }
 
-        _observers.Publish(record);
+        Publish(record);
     }
 
     private async Task<PositionAck> AcknowledgeRepeatAsync(PositionReport report)
