@@ -81,11 +81,12 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
         Add("subject", query.Subject);
         Add("unit_seq", query.UnitSequence);
         var groupBy = query.LatestPerUnit ? "unit" : query.LatestPerSubject ? "subject" : null;
-        var sql = groupBy is not null
-            ? $"SELECT cursor, recorded_at, payload FROM journal WHERE cursor IN (SELECT MAX(cursor) FROM journal WHERE {filter} GROUP BY {groupBy}) ORDER BY cursor"
-            : $"SELECT cursor, recorded_at, payload FROM journal WHERE {filter} ORDER BY cursor";
-        if (query.Last is { } last)
-            sql = $"SELECT * FROM ({sql.Replace("ORDER BY cursor", "ORDER BY cursor DESC", StringComparison.Ordinal)} LIMIT {last}) ORDER BY cursor";
+        var matching = groupBy is null
+            ? $"SELECT cursor, recorded_at, payload FROM journal WHERE {filter}"
+            : $"SELECT cursor, recorded_at, payload FROM journal WHERE cursor IN (SELECT MAX(cursor) FROM journal WHERE {filter} GROUP BY {groupBy})";
+        var sql = query.Last is { } last
+            ? $"SELECT * FROM ({matching} ORDER BY cursor DESC LIMIT {last}) ORDER BY cursor"
+            : $"{matching} ORDER BY cursor";
         return await QueryAsync(sql, parameters, cancellationToken);
     }
 
