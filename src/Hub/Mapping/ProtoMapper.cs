@@ -126,36 +126,34 @@ internal static class ProtoMapper
     }
 
     /// <summary>A recorded event as a unit's stream carries it, or null for events units do not receive.</summary>
-    public static Proto.HubMessage? ToHubMessage(JournalRecord record)
+    public static Proto.HubMessage? ToHubMessage(JournalRecord record) => ToBody(record) switch
     {
-        var message = new Proto.HubMessage { Cursor = (ulong)record.Cursor };
-        switch (record.Event)
-        {
-            case PositionRecorded: message.PartnerPosition = ToProto(record); break;
-            case PairChanged changed: message.Pair = ToProto(changed.Pair); break;
-            case AlertChanged changed: message.Alert = AlertMapper.ToProto(changed.Alert, changed.Transition); break;
-            case DriftWarning warning: message.Warning = ToProto(warning); break;
-            default: return null;
-        }
-
-        return message;
-    }
+        Proto.Position position => new() { Cursor = (ulong)record.Cursor, PartnerPosition = position },
+        Proto.Pair pair => new() { Cursor = (ulong)record.Cursor, Pair = pair },
+        Proto.Alert alert => new() { Cursor = (ulong)record.Cursor, Alert = alert },
+        Proto.DriftWarning warning => new() { Cursor = (ulong)record.Cursor, Warning = warning },
+        _ => null,
+    };
 
     /// <summary>A recorded event as a sector watch carries it, or null for events watchers do not receive.</summary>
-    public static Proto.SectorUpdate? ToSectorUpdate(JournalRecord record)
+    public static Proto.SectorUpdate? ToSectorUpdate(JournalRecord record) => ToBody(record) switch
     {
-        var update = new Proto.SectorUpdate { Cursor = (ulong)record.Cursor };
-        switch (record.Event)
-        {
-            case PositionRecorded: update.Position = ToProto(record); break;
-            case PairChanged changed: update.Pair = ToProto(changed.Pair); break;
-            case AlertChanged changed: update.Alert = AlertMapper.ToProto(changed.Alert, changed.Transition); break;
-            case DriftWarning warning: update.Warning = ToProto(warning); break;
-            default: return null;
-        }
+        Proto.Position position => new() { Cursor = (ulong)record.Cursor, Position = position },
+        Proto.Pair pair => new() { Cursor = (ulong)record.Cursor, Pair = pair },
+        Proto.Alert alert => new() { Cursor = (ulong)record.Cursor, Alert = alert },
+        Proto.DriftWarning warning => new() { Cursor = (ulong)record.Cursor, Warning = warning },
+        _ => null,
+    };
 
-        return update;
-    }
+    /// <summary>The message for a recorded event, the one mapping both kinds of stream wrap.</summary>
+    private static Google.Protobuf.IMessage? ToBody(JournalRecord record) => record.Event switch
+    {
+        PositionRecorded => ToProto(record),
+        PairChanged changed => ToProto(changed.Pair),
+        AlertChanged changed => AlertMapper.ToProto(changed.Alert, changed.Transition),
+        DriftWarning warning => ToProto(warning),
+        _ => null,
+    };
 
     public static Proto.DriftWarning ToProto(DriftWarning warning) => new()
     {
