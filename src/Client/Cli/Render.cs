@@ -6,6 +6,15 @@ namespace PatrolHub.Client.Cli;
 /// <summary>The shapes the CLI prints hub objects in, for JSON and for people.</summary>
 internal static class Render
 {
+    /// <summary>Prints one feed event, whichever of the kinds it carries.</summary>
+    public static void Event(Output output, ulong cursor, Position? position, Pair? pair, Alert? alert, DriftWarning? warning, string positionPrefix = "")
+    {
+        if (position is not null) output.Write(PositionJson(position, cursor), positionPrefix + PositionText(position));
+        else if (pair is not null) output.Write(PairJson(pair, cursor), PairText(pair));
+        else if (alert is not null) output.Write(AlertJson(alert, cursor), AlertText(alert));
+        else if (warning is not null) output.Write(WarningJson(warning, cursor), WarningText(warning));
+    }
+
     public static object PositionJson(Position p, ulong cursor) => new
     {
         type = "position",

@@ -61,24 +61,8 @@ internal static class SectorCommands
                     var watcher = new SectorWatch(channel, result.GetValue(sector)!, result.GetValue(resume));
                     await foreach (var update in watcher.WatchAsync(stop.Token))
                     {
-                        switch (update.BodyCase)
-                        {
-                            case SectorUpdate.BodyOneofCase.Snapshot:
-                                PrintSnapshot(output, update.Snapshot, update.Cursor);
-                                break;
-                            case SectorUpdate.BodyOneofCase.Position:
-                                output.Write(Render.PositionJson(update.Position, update.Cursor), Render.PositionText(update.Position));
-                                break;
-                            case SectorUpdate.BodyOneofCase.Pair:
-                                output.Write(Render.PairJson(update.Pair, update.Cursor), Render.PairText(update.Pair));
-                                break;
-                            case SectorUpdate.BodyOneofCase.Alert:
-                                output.Write(Render.AlertJson(update.Alert, update.Cursor), Render.AlertText(update.Alert));
-                                break;
-                            case SectorUpdate.BodyOneofCase.Warning:
-                                output.Write(Render.WarningJson(update.Warning, update.Cursor), Render.WarningText(update.Warning));
-                                break;
-                        }
+                        if (update.Snapshot is { } snapshot) PrintSnapshot(output, snapshot, update.Cursor);
+                        else Render.Event(output, update.Cursor, update.Position, update.Pair, update.Alert, update.Warning);
                     }
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)

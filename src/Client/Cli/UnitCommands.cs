@@ -72,16 +72,7 @@ internal static class UnitCommands
         try
         {
             await foreach (var message in session.Events.ReadAllAsync(cancellationToken))
-            {
-                if (message.PartnerPosition is { } position)
-                    output.Write(Render.PositionJson(position, message.Cursor), $"partner {Render.PositionText(position)}");
-                else if (message.Pair is { } pair)
-                    output.Write(Render.PairJson(pair, message.Cursor), Render.PairText(pair));
-                else if (message.Alert is { } alert)
-                    output.Write(Render.AlertJson(alert, message.Cursor), Render.AlertText(alert));
-                else if (message.Warning is { } warning)
-                    output.Write(Render.WarningJson(warning, message.Cursor), Render.WarningText(warning));
-            }
+                Render.Event(output, message.Cursor, message.PartnerPosition, message.Pair, message.Alert, message.Warning, positionPrefix: "partner ");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -131,7 +131,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         }
     }
 
-    internal static double Percentile(IEnumerable<double> values, double p)
+    private static double Percentile(IEnumerable<double> values, double p)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
