@@ -63,7 +63,8 @@ internal static class UnitCommands
         var sectors = await new CommandService.CommandServiceClient(channel).ListSectorsAsync(new ListSectorsRequest(), cancellationToken: cancellationToken);
         var sector = sectors.Sectors.FirstOrDefault(s => s.Code == parts[1])
             ?? throw new UsageException($"sector {parts[1]} of {unitId} is not in the hub's catalogue.");
-        var slot = int.TryParse(parts[2], out var number) ? number : parts[2].GetHashCode(StringComparison.Ordinal) & 0xffff;
+        // A stable hash: string.GetHashCode differs between processes, and partners must agree on the slot.
+        var slot = int.TryParse(parts[2], out var number) ? number : parts[2].Aggregate(17, (h, c) => unchecked((h * 31) + c)) & 0xffff;
         return PositionSource.Simulated(new TrackSimulator(sector.Boundary, parts[0] == "US", slot));
     }
 
