@@ -28,7 +28,7 @@ public sealed class AlertTests(HubFixture hub)
         var started = Stopwatch.GetTimestamp();
         var reply = await mxUnit.Session.RaiseAlertAsync(Raise("BBT", Severity.High, 29.10, -103.05));
         Assert.Equal(0, reply.Code);
-        var atPartner = await NextAsync(usUnit.Session, m => m.Alert is not null);
+        var atPartner = await usUnit.NextAsync(m => m.Alert is not null);
         Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(1));
         Assert.Equal((reply.Alert.AlertId, "raised", mx), (atPartner.Alert.AlertId, atPartner.Alert.Transition, atPartner.Alert.RaisedBy));
         Assert.Equal(us, atPartner.Alert.PartnerUnit);
@@ -37,7 +37,7 @@ public sealed class AlertTests(HubFixture hub)
 
         var ack = await usUnit.Session.AlertActionAsync(reply.Alert.AlertId, AlertAction.Types.Kind.Acknowledge);
         Assert.Equal(AlertState.Acknowledged, ack.Alert.State);
-        Assert.Equal(AlertState.Acknowledged, (await NextAsync(mxUnit.Session, m => m.Alert?.Transition == "acknowledged")).Alert.State);
+        Assert.Equal(AlertState.Acknowledged, (await mxUnit.NextAsync(m => m.Alert?.Transition == "acknowledged")).Alert.State);
 
         // A command's CRITICAL alert left unacknowledged escalates; it is the first alert the joint centre sees.
         using var commandChannel = hub.Channel(IdentitySpec.Command("US", "BBT"));
@@ -46,7 +46,7 @@ public sealed class AlertTests(HubFixture hub)
         Assert.Equal((critical.AlertId, "escalated", true), (escalated.Alert.AlertId, escalated.Alert.Transition, escalated.Alert.JointCentre));
         var after = escalated.Alert.ChangedAt.ToDateTimeOffset() - escalated.Alert.RaisedAt.ToDateTimeOffset();
         Assert.InRange(after, HubFixture.CriticalDeadline, HubFixture.CriticalDeadline + TimeSpan.FromSeconds(1));
-        Assert.Equal("raised", (await NextAsync(usUnit.Session, m => m.Alert?.AlertId == critical.AlertId)).Alert.Transition);
+        Assert.Equal("raised", (await usUnit.NextAsync(m => m.Alert?.AlertId == critical.AlertId)).Alert.Transition);
     }
 
     [Fact]
@@ -119,9 +119,9 @@ public sealed class AlertTests(HubFixture hub)
         await using var raiser = await ConnectedUnit.ConnectAsync(hub, mx);
 
         var raised = await raiser.Session.RaiseAlertAsync(Raise("ELC", Severity.Medium, 32.60, -115.40));
-        await NextAsync(partner.Session, m => m.Alert is not null);
+        await partner.NextAsync(m => m.Alert is not null);
         await partner.Session.AlertActionAsync(raised.Alert.AlertId, AlertAction.Types.Kind.Acknowledge);
-        await NextAsync(partner.Session, m => m.Alert?.Transition == "acknowledged");
+        await partner.NextAsync(m => m.Alert?.Transition == "acknowledged");
 
         List<Activity> ofAlert;
         lock (spans) ofAlert = [.. spans.Where(s => (string?)s.GetTagItem("patrolhub.alert") == raised.Alert.AlertId)];
@@ -139,15 +139,6 @@ public sealed class AlertTests(HubFixture hub)
         {
             Assert.True(await watch.MoveNextAsync().AsTask().WaitAsync(Timeout));
             if (match(watch.Current)) return watch.Current;
-        }
-    }
-
-    private static async Task<HubMessage> NextAsync(UnitSession session, Func<HubMessage, bool> match)
-    {
-        while (true)
-        {
-            var message = await session.Events.ReadAsync().AsTask().WaitAsync(Timeout);
-            if (match(message)) return message;
         }
     }
 

@@ -16,6 +16,16 @@ internal sealed record ConnectedUnit(GrpcChannel Channel, UnitSession Session, W
         return new ConnectedUnit(channel, session, welcome);
     }
 
+    /// <summary>The next event for this unit that passes <paramref name="match"/>, skipping others; fails after 10 s.</summary>
+    public async Task<HubMessage> NextAsync(Func<HubMessage, bool> match)
+    {
+        while (true)
+        {
+            var message = await Session.Events.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            if (match(message)) return message;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Session.DisposeAsync();

@@ -21,7 +21,7 @@ public sealed class PatrolTests(HubFixture hub)
 
         var sent = DateTimeOffset.UtcNow;
         var ack = await sender.Session.SendAsync(Units.Position(1, 31.36, -110.91));
-        var received = await NextPositionAsync(partner.Session);
+        var received = await partner.NextAsync(m => m.PartnerPosition is not null);
         var latency = DateTimeOffset.UtcNow - sent;
 
         Assert.True(latency < TimeSpan.FromSeconds(1), $"delivered after {latency.TotalMilliseconds} ms");
@@ -113,7 +113,7 @@ public sealed class PatrolTests(HubFixture hub)
         await using (var partner = await ConnectAsync(mx))
         {
             await sender.Session.SendAsync(Units.Position(1));
-            cursor = (await NextPositionAsync(partner.Session)).Cursor;
+            cursor = (await partner.NextAsync(m => m.PartnerPosition is not null)).Cursor;
         }
 
         var missed = new List<ulong>();
@@ -124,7 +124,7 @@ public sealed class PatrolTests(HubFixture hub)
         var received = new List<(ulong Cursor, ulong Sequence)>();
         while (received.Count < 6)
         {
-            var message = await NextPositionAsync(resumed.Session);
+            var message = await resumed.NextAsync(m => m.PartnerPosition is not null);
             received.Add((message.Cursor, message.PartnerPosition.Sequence));
         }
 
@@ -151,13 +151,4 @@ public sealed class PatrolTests(HubFixture hub)
     }
 
     private Task<ConnectedUnit> ConnectAsync(string unitId, ulong resumeFrom = 0) => ConnectedUnit.ConnectAsync(hub, unitId, resumeFrom);
-
-    private static async Task<HubMessage> NextPositionAsync(UnitSession session)
-    {
-        while (true)
-        {
-            var message = await session.Events.ReadAsync().AsTask().WaitAsync(Timeout);
-            if (message.PartnerPosition is not null) return message;
-        }
-    }
 }
