@@ -18,3 +18,10 @@ public sealed class DomainNotFoundException(string message) : Exception(message)
 /// <summary>The caller's identity may not do this. Maps to PERMISSION_DENIED.</summary>
 [GenerateSerializer]
 public sealed class DomainPermissionException(string message) : Exception(message);
+
+/// <summary>The hub is too busy to take this now; nothing of it was recorded. Maps to RESOURCE_EXHAUSTED with a retry-after hint.</summary>
+[GenerateSerializer]
+public sealed class OverloadedException(string message, TimeSpan retryAfter) : Exception(message)
+{
+    [Id(0)] public TimeSpan RetryAfter { get; } = retryAfter;
+}

@@ -18,7 +18,7 @@ public sealed class AlertTests(ClusterFixture fixture)
     [Fact]
     public async Task An_alert_goes_through_every_step_of_its_life()
     {
-        var watcher = await fixture.WatchAsync(fixture.Client.Sector(Drt));
+        var watcher = await fixture.WatchAsync(Drt);
         var (us, mx) = await PairAsync();
         var raised = await Sector.RaiseAlert(Report(Severity.High), Unit(mx), null);
         Assert.Equal((AlertState.Raised, us, (UnitId?)mx), (raised.State, raised.Partner!.Value, raised.RaisedByUnit));
@@ -91,7 +91,7 @@ public sealed class AlertTests(ClusterFixture fixture)
         var (us, mx) = await PairAsync();
         var other = UnitId.Parse($"US-DRT-{Events.NextNumber()}");
         var watchers = new Dictionary<UnitId, RecordingObserver>();
-        foreach (var unit in new[] { us, mx, other }) watchers[unit] = await fixture.WatchAsync(fixture.Client.Unit(unit));
+        foreach (var unit in new[] { us, mx, other }) watchers[unit] = await fixture.WatchAsync(unit);
 
         var fromUnit = await Sector.RaiseAlert(Report(Severity.High), Unit(mx), null);
         Assert.Equal(fromUnit.Id, (await watchers[us].NextAsync<AlertChanged>()).Alert.Id);
@@ -107,7 +107,7 @@ public sealed class AlertTests(ClusterFixture fixture)
     [Fact]
     public async Task An_unacknowledged_alert_climbs_to_critical_and_the_joint_centre_then_stops()
     {
-        var watcher = await fixture.WatchAsync(Sector);
+        var watcher = await fixture.WatchAsync(Drt);
         var alert = await Sector.RaiseAlert(Report(Severity.Low), UsCommand, null);
         await watcher.NextAsync<AlertChanged>(a => a.Alert.Id == alert.Id);
 
@@ -129,7 +129,7 @@ public sealed class AlertTests(ClusterFixture fixture)
     [Fact]
     public async Task An_acknowledged_alert_does_not_escalate_but_expires_unresolved()
     {
-        var watcher = await fixture.WatchAsync(Sector);
+        var watcher = await fixture.WatchAsync(Drt);
         var alert = await Sector.RaiseAlert(Report(Severity.Critical), MxCommand, null);
         await fixture.Client.Alert(alert.Id).Acknowledge(UsCommand);
 

@@ -13,7 +13,7 @@ namespace PatrolHub.Grains.Tests;
 /// <summary>An in-process Orleans cluster on a real SQLite journal, with the clock under the test's control.</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    public ClusterFixture() => Temp = new TempJournal(time: Time);
+    public ClusterFixture() => Temp = new TempJournal();
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
 
@@ -31,13 +31,17 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Temp.DisposeAsync();
     }
 
-    /// <summary>An observer subscribed to a grain's feed.</summary>
-    public async Task<RecordingObserver> WatchAsync(IFeedGrain grain)
+    /// <summary>An observer of a feed's records, as its sector's log publishes them.</summary>
+    public async Task<RecordingObserver> WatchAsync(Feed feed)
     {
-        var observer = new RecordingObserver();
-        await grain.Subscribe(Client.CreateObjectReference<IFeedObserver>(observer));
+        var observer = new RecordingObserver(feed);
+        await Client.SectorLog(feed.Log).Subscribe(Client.CreateObjectReference<ILogObserver>(observer));
         return observer;
     }
+
+    public Task<RecordingObserver> WatchAsync(UnitId unit) => WatchAsync(Feed.ForUnit(unit));
+
+    public Task<RecordingObserver> WatchAsync(SectorId sector) => WatchAsync(Feed.ForSector(sector));
 
     /// <summary>A fresh U.S. and Mexican unit of the sector, paired with both commands' consent.</summary>
     public async Task<(UnitId Us, UnitId Mx, PairId Pair)> PairAsync(SectorId sector)
@@ -66,14 +70,17 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
     public const string Name = "cluster";
 }
 
-/// <summary>Collects what a grain pushes to an observer.</summary>
-public sealed class RecordingObserver : IFeedObserver
+/// <summary>Collects the records of one feed that a sector's log publishes.</summary>
+public sealed class RecordingObserver(Feed feed) : ILogObserver
 {
     private readonly Channel<JournalRecord> _received = Channel.CreateUnbounded<JournalRecord>();
 
-    public Task OnEvent(JournalRecord record)
+    public List<LogBatch> Batches { get; } = [];
+
+    public Task OnBatch(LogBatch batch)
     {
-        _received.Writer.TryWrite(record);
+        lock (Batches) Batches.Add(batch);
+        foreach (var record in batch.Records.Where(r => feed.Matches(r.Event))) _received.Writer.TryWrite(record);
         return Task.CompletedTask;
     }
 

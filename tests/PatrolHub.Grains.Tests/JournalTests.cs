@@ -7,83 +7,137 @@ namespace PatrolHub.Grains.Tests;
 
 public sealed class JournalTests
 {
+    private static readonly SectorId Tca = new("TCA");
+    private static readonly SectorId Yum = new("YUM");
     private static readonly UnitId Us = UnitId.Parse("US-TCA-0001");
     private static readonly UnitId Mx = UnitId.Parse("MX-TCA-0001");
+    private static readonly DateTimeOffset At = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task Concurrent_appends_get_distinct_consecutive_cursors()
+    public async Task Each_sector_has_its_own_gap_free_cursors_and_hash_chain()
     {
         await using var temp = new TempJournal();
-        var records = await Task.WhenAll(Enumerable.Range(1, 500).Select(i => temp.Journal.AppendAsync(Events.Position(Us, i))));
-        Assert.Equal(Enumerable.Range(1, 500).Select(i => (long)i), records.Select(r => r.Cursor).Order());
-        Assert.Equal(500, temp.Journal.Head);
+        var yumUnit = UnitId.Parse("US-YUM-0001");
+        var tca = await AppendAsync(temp.Journal, Tca, LogHead.Empty, Enumerable.Range(1, 5).Select(i => Events.Position(Us, i)));
+        var yum = await AppendAsync(temp.Journal, Yum, LogHead.Empty, Enumerable.Range(1, 3).Select(i => Events.Position(yumUnit, i)));
+        await AppendAsync(temp.Journal, Tca, tca, [Events.Position(Us, 6)]);
+
+        Assert.Equal(6, (await temp.Journal.ReadHeadAsync(Tca)).Cursor);
+        Assert.Equal(yum, await temp.Journal.ReadHeadAsync(Yum));
+        Assert.Equal([1, 2, 3, 4, 5, 6], await ChainAsync(temp, Tca));
+        Assert.Equal([1, 2, 3], await ChainAsync(temp, Yum));
+    }
+
+    [Fact]
+    public async Task An_append_that_does_not_follow_the_head_is_refused_and_stores_nothing()
+    {
+        await using var temp = new TempJournal();
+        var head = await AppendAsync(temp.Journal, Tca, LogHead.Empty, [Events.Position(Us, 1)]);
+
+        // A second writer that still thinks the log is empty, and one that has the right cursor but another chain.
+        var stale = SealAll(LogHead.Empty, [Events.Position(Us, 2)]);
+        await Assert.ThrowsAsync<LogConflictException>(() => temp.Journal.AppendAsync(Tca, LogHead.Empty, stale));
+        var forked = new LogHead(head.Cursor, new byte[32]);
+        var error = await Assert.ThrowsAsync<LogConflictException>(() => temp.Journal.AppendAsync(Tca, forked, SealAll(forked, [Events.Position(Us, 2)])));
+        Assert.Contains("another writer", error.Message, StringComparison.Ordinal);
+
+        await AppendAsync(temp.Journal, Tca, head, [Events.Position(Us, 2)]);
+        Assert.Equal([1, 2], await ChainAsync(temp, Tca));
     }
 
     [Fact]
     public async Task Appended_records_survive_a_reopen()
     {
         await using var temp = new TempJournal();
-        var appended = await temp.Journal.AppendAsync(Events.Position(Us, 1, partner: Mx));
+        var records = SealAll(LogHead.Empty, [Events.Position(Us, 1, partner: Mx)]);
+        await temp.Journal.AppendAsync(Tca, LogHead.Empty, records);
         await temp.ReopenAsync();
 
-        Assert.Equal(1, temp.Journal.Head);
+        Assert.Equal(records[0].Head, await temp.Journal.ReadHeadAsync(Tca));
         var read = Assert.Single(await temp.Journal.ReadFeedAsync(Feed.ForUnit(Mx), 0));
-        Assert.Equal(appended.Cursor, read.Cursor);
-        Assert.Equal(appended.RecordedAt, read.RecordedAt);
-        Assert.Equal(appended.Event, read.Event);
+        Assert.Equal(records[0].Record, read);
     }
 
     [Fact]
-    public async Task Records_are_hash_chained_in_cursor_order()
+    public async Task A_feed_reads_only_what_is_addressed_to_it_between_two_cursors()
     {
         await using var temp = new TempJournal();
-        for (var i = 1; i <= 5; i++) await temp.Journal.AppendAsync(Events.Position(Us, i));
+        var other = UnitId.Parse("US-TCA-0002");
+        HubEvent[] events =
+        [
+            Events.Position(Us, 1, partner: Mx), Events.Position(Mx, 1, partner: Us), Events.Position(other, 1),
+            Events.Position(Us, 2, partner: Mx), Events.Position(Mx, 2, partner: Us), Events.Position(other, 2),
+            Events.Position(Us, 3, partner: Mx),
+        ];
+        await AppendAsync(temp.Journal, Tca, LogHead.Empty, events);
 
+        Assert.Equal([1, 4, 7], (await temp.Journal.ReadFeedAsync(Feed.ForUnit(Mx), 0)).Select(r => r.Cursor));
+        Assert.Equal([4], (await temp.Journal.ReadFeedAsync(Feed.ForUnit(Mx), 1, 6)).Select(r => r.Cursor));
+        Assert.Equal([1, 4], (await temp.Journal.ReadFeedAsync(Feed.ForUnit(Mx), 0, limit: 2)).Select(r => r.Cursor));
+        Assert.Empty(await temp.Journal.ReadFeedAsync(Feed.ForUnit(other), 0));
+        Assert.Equal(7, (await temp.Journal.ReadFeedAsync(Feed.ForSector(Tca), 0)).Count);
+        Assert.Empty(await temp.Journal.ReadFeedAsync(Feed.ForSector(Yum), 0));
+    }
+
+    [Fact]
+    public async Task A_journal_with_one_log_for_the_whole_hub_is_refused_with_a_clear_message()
+    {
+        var folder = Directory.CreateTempSubdirectory("patrolhub-old-").FullName;
+        var path = Path.Combine(folder, "journal.db");
+        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=false"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE journal (cursor INTEGER PRIMARY KEY, payload TEXT)";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => new SqliteJournal(
+            Microsoft.Extensions.Options.Options.Create(new JournalOptions { Path = path }), Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteJournal>.Instance));
+        Assert.Contains("one log per sector", error.Message, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    internal static SealedRecord[] SealAll(LogHead head, IEnumerable<HubEvent> events)
+    {
+        var sealedRecords = new List<SealedRecord>();
+        foreach (var e in events)
+        {
+            var record = SealedRecord.After(head, At, e);
+            sealedRecords.Add(record);
+            head = record.Head;
+        }
+
+        return [.. sealedRecords];
+    }
+
+    private static async Task<LogHead> AppendAsync(SqliteJournal journal, SectorId sector, LogHead head, IEnumerable<HubEvent> events)
+    {
+        var records = SealAll(head, events);
+        await journal.AppendAsync(sector, head, records);
+        return records[^1].Head;
+    }
+
+    /// <summary>The sector's cursors in order, after checking every record's hash against its predecessor's from genesis.</summary>
+    private static async Task<List<long>> ChainAsync(TempJournal temp, SectorId sector)
+    {
         await using var connection = new SqliteConnection($"Data Source={temp.Path}");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT cursor, recorded_at, kind, payload, prev_hash, hash FROM journal ORDER BY cursor";
+        command.CommandText = "SELECT cursor, recorded_at, kind, payload, prev_hash, hash FROM journal WHERE sector = $sector ORDER BY cursor";
+        command.Parameters.AddWithValue("$sector", sector.Value);
         await using var reader = await command.ExecuteReaderAsync();
         var previous = new byte[32];
-        var count = 0;
+        var cursors = new List<long>();
         while (await reader.ReadAsync())
         {
-            var prev = (byte[])reader["prev_hash"];
-            Assert.Equal(previous, prev);
-            var hash = JournalSerializer.Hash(prev, reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3));
+            Assert.Equal(previous, (byte[])reader["prev_hash"]);
+            var hash = JournalSerializer.Hash(previous, sector, reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3));
             Assert.Equal(hash, (byte[])reader["hash"]);
             previous = hash;
-            count++;
+            cursors.Add(reader.GetInt64(0));
         }
 
-        Assert.Equal(5, count);
-    }
-
-    [Fact]
-    public async Task A_unit_sequence_is_recorded_once()
-    {
-        await using var temp = new TempJournal();
-        await temp.Journal.AppendAsync(Events.Position(Us, 7));
-        var late = temp.Journal.AppendAsync(Events.Position(Mx, 1));
-        await Assert.ThrowsAsync<DomainConflictException>(() => temp.Journal.AppendAsync(Events.Position(Us, 7)));
-        Assert.Equal(2, (await late).Cursor);
-        var found = await temp.Journal.ReadAsync(new JournalQuery(PositionRecorded.Kind) { Unit = Us, UnitSequence = 7 });
-        Assert.Single(found);
-    }
-
-    [Fact]
-    public async Task A_feed_reads_the_same_from_memory_and_from_the_file()
-    {
-        await using var temp = new TempJournal(recentCapacity: 4);
-        for (var i = 1; i <= 10; i++) await temp.Journal.AppendAsync(Events.Position(i % 2 == 0 ? Us : Mx, i, partner: i % 2 == 0 ? Mx : Us));
-
-        var fromFile = await temp.Journal.ReadFeedAsync(Feed.ForUnit(Mx), 0);
-        var fromMemory = await temp.Journal.ReadFeedAsync(Feed.ForUnit(Mx), 7);
-        Assert.Equal([2, 4, 6, 8, 10], fromFile.Select(r => r.Cursor));
-        Assert.Equal([8, 10], fromMemory.Select(r => r.Cursor));
-        Assert.Equal([4, 6], (await temp.Journal.ReadFeedAsync(Feed.ForUnit(Mx), 2, 8)).Select(r => r.Cursor));
-        Assert.Equal(10, (await temp.Journal.ReadFeedAsync(Feed.ForSector(new SectorId("TCA")), 0)).Count);
-        Assert.Equal([2, 4], (await temp.Journal.ReadFeedAsync(Feed.ForUnit(Mx), 0, limit: 2)).Select(r => r.Cursor));
-        Assert.Equal([8], (await temp.Journal.ReadFeedAsync(Feed.ForUnit(Mx), 7, limit: 1)).Select(r => r.Cursor));
+        return cursors;
     }
 }

@@ -67,10 +67,10 @@ public sealed class PositionTests(ClusterFixture fixture)
         var sector = fixture.Client.Sector(Tca);
         var pair = await sector.ProposePair(us, mx, new Identity(Role.Command, Nation.US, Sector: Tca));
         await sector.AcceptPair(pair.Pair.Id, new Identity(Role.Command, Nation.MX, Sector: Tca));
-        var observer = new RecordingObserver();
-        var reference = fixture.Client.CreateObjectReference<IFeedObserver>(observer);
-        Assert.False(await fixture.Client.Unit(us).Subscribe(reference));
-        Assert.True(await fixture.Client.Unit(us).Subscribe(reference));
+        var observer = new RecordingObserver(Feed.ForUnit(us));
+        var reference = fixture.Client.CreateObjectReference<ILogObserver>(observer);
+        Assert.False((await fixture.Client.SectorLog(Tca).Subscribe(reference)).Known);
+        Assert.True((await fixture.Client.SectorLog(Tca).Subscribe(reference)).Known);
 
         await fixture.Client.Unit(us).Report(Events.Report(1, 31.35, -110.90, fixture.Time.GetUtcNow()));
         var ack = await fixture.Client.Unit(mx).Report(Events.Report(1, 31.30, -110.95, fixture.Time.GetUtcNow()));
@@ -85,6 +85,6 @@ public sealed class PositionTests(ClusterFixture fixture)
         var usChainage = Boundary.Default.Locate(new GeoPoint(31.35, -110.90)).ChainageKm;
         Assert.Equal(Math.Abs(usChainage - position.Location.ChainageKm), position.DriftKm!.Value, 6);
         Assert.Equal(position.DriftKm!.Value, (await sector.ListPairs(false)).Single(p => p.Pair.Id == pair.Pair.Id).DriftKm!.Value, 6);
-        fixture.Client.DeleteObjectReference<IFeedObserver>(reference);
+        fixture.Client.DeleteObjectReference<ILogObserver>(reference);
     }
 }

@@ -46,7 +46,7 @@ public sealed class RestartTests
     {
         var rgv = new SectorId("RGV");
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
-        await using var temp = new TempJournal(time: time);
+        await using var temp = new TempJournal();
         Alerts.AlertInfo raised;
         await using (var cluster = await ClusterFixture.StartAsync(temp.Journal, time))
         {
@@ -57,8 +57,8 @@ public sealed class RestartTests
         await temp.ReopenAsync();
         await using (var cluster = await ClusterFixture.StartAsync(temp.Journal, time))
         {
-            var observer = new RecordingObserver();
-            await cluster.Client.Sector(rgv).Subscribe(cluster.Client.CreateObjectReference<Live.IFeedObserver>(observer));
+            var observer = new RecordingObserver(Journal.Feed.ForSector(rgv));
+            await cluster.Client.SectorLog(rgv).Subscribe(cluster.Client.CreateObjectReference<Live.ILogObserver>(observer));
             Assert.Equal(Alerts.AlertState.Raised, (await cluster.Client.Alert(raised.Id).GetAlert()).State);
 
             time.Advance(TimeSpan.FromSeconds(9));

@@ -16,9 +16,9 @@ public sealed class SectorStatusTests(ClusterFixture fixture)
     public async Task Drift_above_the_threshold_for_a_minute_warns_both_units_and_the_sector_then_clears()
     {
         var (us, mx, pair) = await PairAsync();
-        var sector = await fixture.WatchAsync(fixture.Client.Sector(Lrt.Id));
-        var usFeed = await fixture.WatchAsync(fixture.Client.Unit(us));
-        var mxFeed = await fixture.WatchAsync(fixture.Client.Unit(mx));
+        var sector = await fixture.WatchAsync(Lrt.Id);
+        var usFeed = await fixture.WatchAsync(us);
+        var mxFeed = await fixture.WatchAsync(mx);
 
         await Report(us, 1, Lrt.StartKm + 50);
         await Report(mx, 1, Lrt.StartKm + 53);

@@ -7,19 +7,13 @@ namespace PatrolHub.Grains.Tests;
 /// <summary>A real SQLite journal in a fresh folder, deleted afterwards.</summary>
 public sealed class TempJournal : IAsyncDisposable
 {
-    public TempJournal(int recentCapacity = 65_536, TimeProvider? time = null)
+    public TempJournal()
     {
-        Time = time ?? TimeProvider.System;
         Folder = Directory.CreateTempSubdirectory("patrolhub-journal-").FullName;
-        RecentCapacity = recentCapacity;
         Journal = Open();
     }
 
     public string Folder { get; }
-
-    public int RecentCapacity { get; }
-
-    public TimeProvider Time { get; }
 
     public string Path => System.IO.Path.Combine(Folder, "journal.db");
 
@@ -39,8 +33,5 @@ public sealed class TempJournal : IAsyncDisposable
         Directory.Delete(Folder, recursive: true);
     }
 
-    private SqliteJournal Open() => new(
-        Options.Create(new JournalOptions { Path = Path, RecentCapacity = RecentCapacity }),
-        Time,
-        NullLogger<SqliteJournal>.Instance);
+    private SqliteJournal Open() => new(Options.Create(new JournalOptions { Path = Path }), NullLogger<SqliteJournal>.Instance);
 }

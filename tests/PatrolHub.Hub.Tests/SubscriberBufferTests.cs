@@ -14,15 +14,16 @@ public sealed class SubscriberBufferTests
     private static readonly UnitId B = UnitId.Parse("US-TCA-0002");
 
     [Fact]
-    public async Task Positions_coalesce_per_unit_keeping_their_place()
+    public async Task Positions_coalesce_per_unit_and_stay_in_cursor_order()
     {
         var buffer = new SubscriberBuffer(capacity: 4);
         buffer.Enqueue(Position(1, A));
         buffer.Enqueue(Position(2, B));
-        buffer.Enqueue(Position(3, A));
+        buffer.Enqueue(Pair(3));
+        buffer.Enqueue(Position(4, A));
 
-        Assert.Equal(3, (await buffer.DequeueAsync(CancellationToken.None))!.Cursor);
-        Assert.Equal(2, (await buffer.DequeueAsync(CancellationToken.None))!.Cursor);
+        long[] order = [await NextCursorAsync(buffer), await NextCursorAsync(buffer), await NextCursorAsync(buffer)];
+        Assert.Equal([2, 3, 4], order);
     }
 
     [Fact]
@@ -32,8 +33,8 @@ public sealed class SubscriberBufferTests
         for (var i = 0; i < 100; i++) buffer.Enqueue(Position(i, A));
         buffer.Enqueue(Pair(101));
         buffer.Enqueue(Pair(102));
-        Assert.Equal(99, (await buffer.DequeueAsync(CancellationToken.None))!.Cursor);
-        Assert.Equal(101, (await buffer.DequeueAsync(CancellationToken.None))!.Cursor);
+        Assert.Equal(99, await NextCursorAsync(buffer));
+        Assert.Equal(101, await NextCursorAsync(buffer));
 
         buffer.Enqueue(Pair(103));
         buffer.Enqueue(Pair(104));
@@ -48,10 +49,23 @@ public sealed class SubscriberBufferTests
         var next = buffer.DequeueAsync(CancellationToken.None);
         Assert.False(next.IsCompleted);
         buffer.Enqueue(Pair(7));
-        Assert.Equal(7, (await next.WaitAsync(TimeSpan.FromSeconds(5)))!.Cursor);
-        buffer.RequestCatchUp();
-        Assert.Null(await buffer.DequeueAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(7, (await next.WaitAsync(TimeSpan.FromSeconds(5))).Record!.Cursor);
     }
+
+    [Fact]
+    public async Task A_catch_up_comes_before_anything_queued_and_reaches_the_furthest_cursor_asked()
+    {
+        var buffer = new SubscriberBuffer(capacity: 2);
+        buffer.Enqueue(Pair(7));
+        buffer.RequestCatchUp(20);
+        buffer.RequestCatchUp(12);
+
+        Assert.Equal(new FeedItem(null, 20), await buffer.DequeueAsync(CancellationToken.None));
+        Assert.Equal(7, await NextCursorAsync(buffer));
+    }
+
+    private static async Task<long> NextCursorAsync(SubscriberBuffer buffer) =>
+        (await buffer.DequeueAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5))).Record!.Cursor;
 
     private static JournalRecord Position(long cursor, UnitId unit) => new(cursor, DateTimeOffset.UtcNow, new PositionRecorded(
         unit, new PositionReport(cursor, DateTimeOffset.UtcNow, new GeoPoint(31.4, -110.9), 5, 0, 0, UnitStatus.OnPatrol),

@@ -137,7 +137,7 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
         using (var journaling = HubMetrics.Activity.StartActivity("alert.record"))
         {
             journaling?.SetTag("patrolhub.alert", _id.Value);
-            record = await journal.AppendAsync(new AlertChanged(alert, transition));
+            record = await GrainFactory.SectorLog(alert.Sector).Append(new AlertChanged(alert, transition));
             journaling?.SetTag("patrolhub.cursor", record.Cursor);
         }
 
@@ -146,7 +146,6 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
         else if (!alert.IsOpen) HubMetrics.OpenAlerts.Add(-1);
         _alert = alert;
         Arm();
-        _ = GrainFactory.Sector(alert.Sector).OnAlert(record);
         return alert;
     }
 

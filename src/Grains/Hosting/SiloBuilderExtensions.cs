@@ -10,16 +10,13 @@ namespace PatrolHub.Grains.Hosting;
 
 public static class SiloBuilderExtensions
 {
-    /// <summary>What the grains need in a silo besides an <see cref="IJournal"/>: their options, and the start-up step
+    /// <summary>What the grains need in a silo besides an <see cref="IJournal"/>: their options (validated on start), and the start-up step
     /// that re-arms the deadlines of every open alert.</summary>
     public static ISiloBuilder AddPatrolHubGrains(this ISiloBuilder silo)
     {
-        silo.Services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section)
-            .Validate(o => o.Validate() is null, "Alerts: every deadline and Expiry must be positive, MaxTextLength 1..10000.")
-            .ValidateOnStart();
-        silo.Services.AddOptions<SectorOptions>().BindConfiguration(SectorOptions.Section)
-            .Validate(o => o.Validate() is null, "Sectors: DriftThresholdKm and CoverageRadiusKm must be positive, DriftDuration not negative, StaleAfter positive.")
-            .ValidateOnStart();
+        silo.Services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section).Validated(o => o.Validate());
+        silo.Services.AddOptions<SectorOptions>().BindConfiguration(SectorOptions.Section).Validated(o => o.Validate());
+        silo.Services.AddOptions<JournalOptions>().BindConfiguration(JournalOptions.Section).Validated(o => o.Validate());
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OpenAlertDeadlines>();
         return silo;
     }

@@ -2,21 +2,31 @@ using PatrolHub.Grains.Ids;
 
 namespace PatrolHub.Grains.Journal;
 
-/// <summary>The append-only record of everything the hub accepted; the source of truth for every grain.</summary>
+/// <summary>
+/// Where the sectors' logs are stored: the source of truth for every grain. Each sector has one log, with gap-free
+/// cursors and its own hash chain, and exactly one writer at a time (its <see cref="Live.ISectorLogGrain"/>).
+/// </summary>
+/// <remarks>
+/// Visibility: a record is visible to every read, on every connection and every hub instance, once the
+/// <see cref="AppendAsync"/> that wrote it has completed, and never before; a batch becomes visible whole or not at all.
+/// Reads never block the caller's thread (so never an Orleans scheduler).
+/// </remarks>
 public interface IJournal
 {
-    /// <summary>The cursor of the last durable record (0 when empty).</summary>
-    long Head { get; }
+    /// <summary>The last record of a sector's log (<see cref="LogHead.Empty"/> when it has none).</summary>
+    Task<LogHead> ReadHeadAsync(SectorId sector, CancellationToken cancellationToken = default);
 
-    /// <summary>Appends an event; completes once it is durable on disk, with its cursor.</summary>
-    Task<JournalRecord> AppendAsync(HubEvent e, CancellationToken cancellationToken = default);
+    /// <summary>Appends consecutive records to a sector's log and completes once they are durable. Fenced: throws
+    /// <see cref="LogConflictException"/>, and stores nothing, unless the first record follows <paramref name="head"/>,
+    /// which must be the log's last record (cursor and hash).</summary>
+    Task AppendAsync(SectorId sector, LogHead head, IReadOnlyList<SealedRecord> records, CancellationToken cancellationToken = default);
 
-    /// <summary>A feed's records with <paramref name="after"/> &lt; cursor &lt; <paramref name="before"/>, in cursor order,
-    /// at most <paramref name="limit"/> of them.</summary>
+    /// <summary>A feed's records with <paramref name="after"/> &lt; cursor &lt;= <paramref name="upTo"/>, in cursor order,
+    /// at most <paramref name="limit"/> of them. Reads only the feed's own records.</summary>
     Task<IReadOnlyList<JournalRecord>> ReadFeedAsync(
-        Feed feed, long after, long before = long.MaxValue, int limit = int.MaxValue, CancellationToken cancellationToken = default);
+        Feed feed, long after, long upTo = long.MaxValue, int limit = int.MaxValue, CancellationToken cancellationToken = default);
 
-    /// <summary>Records of one kind with one key column's value, in cursor order.</summary>
+    /// <summary>Records of one kind matching the query's keys, in sector and cursor order.</summary>
     Task<IReadOnlyList<JournalRecord>> ReadAsync(JournalQuery query, CancellationToken cancellationToken = default);
 }
 
@@ -36,3 +46,11 @@ public sealed record JournalQuery(string Kind)
     /// <summary>Newest first, at most this many.</summary>
     public int? Last { get; init; }
 }
+
+/// <summary>An append that did not follow the log's head: another writer got there first. The writer reloads the head.</summary>
+[GenerateSerializer]
+public sealed class LogConflictException(string message) : Exception(message);
+
+/// <summary>The store could not record an append (for example, the disk or database failed). Nothing of it was acknowledged.</summary>
+[GenerateSerializer]
+public sealed class JournalUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

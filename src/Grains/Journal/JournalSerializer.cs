@@ -3,10 +3,11 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PatrolHub.Grains.Ids;
 
 namespace PatrolHub.Grains.Journal;
 
-/// <summary>How a record is written: JSON payload, and a SHA-256 chain over every record in cursor order.</summary>
+/// <summary>How a record is written: a JSON payload, and one SHA-256 chain per sector over its records in cursor order.</summary>
 public static class JournalSerializer
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
@@ -20,16 +21,25 @@ public static class JournalSerializer
     public static HubEvent Deserialize(string payload) =>
         JsonSerializer.Deserialize<HubEvent>(payload, Options) ?? throw new JsonException("A journal payload was null.");
 
-    /// <summary>hash = SHA-256(previous hash ‖ cursor ‖ recorded-at µs ‖ kind ‖ 0 ‖ payload), integers big-endian.</summary>
-    public static byte[] Hash(ReadOnlySpan<byte> previous, long cursor, long recordedAtMicros, string kind, string payload)
+    /// <summary>Record times are kept to the microsecond, the precision they are stored and hashed at.</summary>
+    public static long ToMicros(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / 10;
+
+    public static DateTimeOffset FromMicros(long micros) => DateTimeOffset.UnixEpoch.AddTicks(micros * 10);
+
+    /// <summary>hash = SHA-256(previous hash ‖ sector ‖ 0 ‖ cursor ‖ recorded-at µs ‖ kind ‖ 0 ‖ payload), text in UTF-8,
+    /// integers big-endian; the first record of a sector chains to 32 zero bytes.</summary>
+    public static byte[] Hash(ReadOnlySpan<byte> previous, SectorId sector, long cursor, long recordedAtMicros, string kind, string payload)
     {
-        var buffer = new byte[previous.Length + 16 + Encoding.UTF8.GetByteCount(kind) + 1 + Encoding.UTF8.GetByteCount(payload)];
+        var buffer = new byte[previous.Length + Encoding.UTF8.GetByteCount(sector.Value) + 1 + 16
+            + Encoding.UTF8.GetByteCount(kind) + 1 + Encoding.UTF8.GetByteCount(payload)];
         var span = buffer.AsSpan();
         previous.CopyTo(span);
         span = span[previous.Length..];
-        BinaryPrimitives.WriteInt64BigEndian(span, cursor);
-        BinaryPrimitives.WriteInt64BigEndian(span[8..], recordedAtMicros);
-        span = span[16..];
+        span = span[Encoding.UTF8.GetBytes(sector.Value, span)..];
+        span[0] = 0;
+        BinaryPrimitives.WriteInt64BigEndian(span[1..], cursor);
+        BinaryPrimitives.WriteInt64BigEndian(span[9..], recordedAtMicros);
+        span = span[17..];
         span = span[Encoding.UTF8.GetBytes(kind, span)..];
         span[0] = 0;
         Encoding.UTF8.GetBytes(payload, span[1..]);

@@ -3,72 +3,89 @@ using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Telemetry;
 
 namespace PatrolHub.Grains.Journal;
 
 /// <summary>
-/// The journal in one SQLite file (WAL, synchronous=FULL). A single writer drains every pending append
-/// into one transaction, so many messages share one fsync; each append completes only after its commit.
+/// The sectors' logs in one SQLite file (WAL, synchronous=FULL). One writer thread takes every sector's pending
+/// appends into one transaction, so many messages of many sectors share one fsync; each append completes only after
+/// its commit. Reads run on the thread pool, since Microsoft.Data.Sqlite's async methods run synchronously.
 /// </summary>
 public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
 {
-    private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
-    private readonly JournalOptions _options;
-    private readonly TimeProvider _time;
+    /// <summary>Most appends taken into one transaction.</summary>
+    private const int MaxAppendsPerCommit = 256;
+
+    private readonly Channel<Pending> _pending = Channel.CreateBounded<Pending>(new BoundedChannelOptions(4096) { SingleReader = true });
     private readonly ILogger<SqliteJournal> _logger;
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
-    private readonly RecentRecords _recent;
+    private readonly Dictionary<SectorId, LogHead> _heads = [];
     private readonly Task _writeLoop;
-    private byte[] _lastHash;
-    private long _head;
 
-    public SqliteJournal(IOptions<JournalOptions> options, TimeProvider time, ILogger<SqliteJournal> logger)
+    public SqliteJournal(IOptions<JournalOptions> options, ILogger<SqliteJournal> logger)
     {
-        _options = options.Value;
-        _time = time;
         _logger = logger;
-        var path = Path.GetFullPath(_options.Path);
+        var path = Path.GetFullPath(options.Value.Path);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
         _writer = new SqliteConnection(_connectionString);
         _writer.Open();
-        Execute(_writer, Schema);
-        (_head, _lastHash) = ReadHead(_writer);
-        _recent = new RecentRecords(_options.RecentCapacity, _head + 1);
+        SqliteSchema.Apply(_writer);
         _writeLoop = Task.Factory.StartNew(WriteLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
-        Log.Opened(_logger, path, _head);
+        Log.Opened(_logger, path);
     }
-
-    public long Head => Volatile.Read(ref _head);
 
     /// <summary>False once the writer has stopped; appends would then never complete.</summary>
     public bool IsWriting => !_writeLoop.IsCompleted;
 
-    public Task<JournalRecord> AppendAsync(HubEvent e, CancellationToken cancellationToken = default)
+    public Task<LogHead> ReadHeadAsync(SectorId sector, CancellationToken cancellationToken = default) =>
+        ReadAsync(connection => ReadHead(connection, sector), cancellationToken);
+
+    public async Task AppendAsync(SectorId sector, LogHead head, IReadOnlyList<SealedRecord> records, CancellationToken cancellationToken = default)
     {
-        var pending = new Pending(e, new TaskCompletionSource<JournalRecord>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_pending.Writer.TryWrite(pending))
+        if (records.Count == 0) return;
+        var pending = new Pending(sector, head, records, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        try
+        {
+            await _pending.Writer.WriteAsync(pending, cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
             throw new ObjectDisposedException(nameof(SqliteJournal), "The journal is closed.");
-        return pending.Completion.Task;
+        }
+
+        await pending.Completion.Task;
     }
 
-    public async Task<IReadOnlyList<JournalRecord>> ReadFeedAsync(
-        Feed feed, long after, long before = long.MaxValue, int limit = int.MaxValue, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<JournalRecord>> ReadFeedAsync(
+        Feed feed, long after, long upTo = long.MaxValue, int limit = int.MaxValue, CancellationToken cancellationToken = default)
     {
-        if (_recent.TryRead(after, before, limit, feed.Matches, out var recent)) return recent;
-        var (where, key, sector) = feed.ToSql();
-        return await QueryAsync(
-            $"SELECT cursor, recorded_at, payload FROM journal WHERE cursor > $after AND cursor < $before AND {where} ORDER BY cursor LIMIT $limit",
-            [("$after", after), ("$before", before), ("$key", key), ("$sector", sector), ("$limit", limit)],
+        const string Range = "sector = $sector AND cursor > $after AND cursor <= $upTo";
+        var sql = feed.Unit is null
+            ? $"SELECT cursor, recorded_at, payload FROM journal WHERE {Range} ORDER BY cursor LIMIT $limit"
+            : $"""
+              SELECT cursor, recorded_at, payload FROM journal WHERE to_unit = $unit AND {Range}
+              UNION ALL SELECT cursor, recorded_at, payload FROM journal WHERE unit = $unit AND kind <> 'position' AND {Range}
+                AND (to_unit IS NULL OR to_unit <> $unit)
+              UNION ALL SELECT cursor, recorded_at, payload FROM journal WHERE sector = $sector AND kind = 'alert' AND unit IS NULL
+                AND cursor > $after AND cursor <= $upTo
+              ORDER BY cursor LIMIT $limit
+              """;
+        return QueryAsync(
+            sql,
+            [("$sector", feed.Log.Value), ("$unit", (object?)feed.Unit?.Value ?? DBNull.Value), ("$after", after), ("$upTo", upTo), ("$limit", limit)],
             cancellationToken);
     }
 
-    public async Task<IReadOnlyList<JournalRecord>> ReadAsync(JournalQuery query, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<JournalRecord>> ReadAsync(JournalQuery query, CancellationToken cancellationToken = default)
     {
-        var filter = "kind = $kind";
-        var parameters = new List<(string, object)> { ("$kind", query.Kind) };
+        // The kind is written into the SQL so the partial indexes apply; only the known kinds are accepted.
+        if (!SqliteSchema.Kinds.Contains(query.Kind)) throw new ArgumentException($"'{query.Kind}' is not a journal record kind.", nameof(query));
+        var filter = $"kind = '{query.Kind}'";
+        var parameters = new List<(string, object)>();
         void Add(string column, object? value)
         {
             if (value is null) return;
@@ -82,12 +99,12 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
         Add("unit_seq", query.UnitSequence);
         var groupBy = query.LatestPerUnit ? "unit" : query.LatestPerSubject ? "subject" : null;
         var matching = groupBy is null
-            ? $"SELECT cursor, recorded_at, payload FROM journal WHERE {filter}"
-            : $"SELECT cursor, recorded_at, payload FROM journal WHERE cursor IN (SELECT MAX(cursor) FROM journal WHERE {filter} GROUP BY {groupBy})";
+            ? $"SELECT sector, cursor, recorded_at, payload FROM journal WHERE {filter}"
+            : $"SELECT sector, cursor, recorded_at, payload FROM journal WHERE (sector, cursor) IN (SELECT sector, MAX(cursor) FROM journal WHERE {filter} GROUP BY sector, {groupBy})";
         var sql = query.Last is { } last
-            ? $"SELECT * FROM ({matching} ORDER BY cursor DESC LIMIT {last}) ORDER BY cursor"
-            : $"{matching} ORDER BY cursor";
-        return await QueryAsync(sql, parameters, cancellationToken);
+            ? $"SELECT cursor, recorded_at, payload FROM ({matching} ORDER BY recorded_at DESC, cursor DESC LIMIT {last}) ORDER BY sector, cursor"
+            : $"SELECT cursor, recorded_at, payload FROM ({matching}) ORDER BY sector, cursor";
+        return QueryAsync(sql, parameters, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -99,142 +116,131 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
-        var batch = new List<Pending>(_options.MaxBatch);
+        var batch = new List<Pending>(MaxAppendsPerCommit);
         using var insert = _writer.CreateCommand();
         insert.CommandText = """
-            INSERT INTO journal (cursor, recorded_at, kind, sector, unit, to_unit, subject, unit_seq, payload, prev_hash, hash)
-            VALUES ($cursor, $at, $kind, $sector, $unit, $to_unit, $subject, $unit_seq, $payload, $prev, $hash)
+            INSERT INTO journal (sector, cursor, recorded_at, kind, unit, to_unit, subject, unit_seq, payload, prev_hash, hash)
+            VALUES ($sector, $cursor, $at, $kind, $unit, $to_unit, $subject, $unit_seq, $payload, $prev, $hash)
             """;
-        var p = InsertParameters.Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name }))
-            .ToArray();
+        var p = InsertParameters.Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
 
         while (await _pending.Reader.WaitToReadAsync())
         {
             batch.Clear();
-            while (batch.Count < _options.MaxBatch && _pending.Reader.TryRead(out var item)) batch.Add(item);
+            while (batch.Count < MaxAppendsPerCommit && _pending.Reader.TryRead(out var item)) batch.Add(item);
             var started = Stopwatch.GetTimestamp();
-            var records = new JournalRecord?[batch.Count];
-            var head = _head;
-            var hash = _lastHash;
+            var failures = new Exception?[batch.Count];
             try
             {
                 using var transaction = _writer.BeginTransaction();
                 insert.Transaction = transaction;
-                var micros = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10;
-                var recordedAt = DateTimeOffset.UnixEpoch.AddTicks(micros * 10);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    var e = batch[i].Event;
-                    var keys = e.Keys();
-                    var payload = JournalSerializer.Serialize(e);
-                    var cursor = head + 1;
-                    var next = JournalSerializer.Hash(hash, cursor, micros, keys.Kind, payload);
-                    object?[] values = [cursor, micros, keys.Kind, keys.Sector.Value, keys.Unit?.Value, keys.ToUnit?.Value, keys.Subject, keys.UnitSequence, payload, hash, next];
-                    for (var j = 0; j < p.Length; j++) p[j].Value = values[j] ?? DBNull.Value;
-                    try
-                    {
-                        insert.ExecuteNonQuery();
-                    }
-                    catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
-                    {
-                        // A constraint (a unit sequence already recorded) rejects only this statement, not the batch.
-                        batch[i].Completion.TrySetException(new DomainConflictException($"{keys.Unit} sequence {keys.UnitSequence} is already recorded."));
-                        continue;
-                    }
-
-                    head = cursor;
-                    hash = next;
-                    records[i] = new JournalRecord(cursor, recordedAt, e);
-                }
-
+                for (var i = 0; i < batch.Count; i++) failures[i] = TryInsert(transaction, insert, p, batch[i]);
                 transaction.Commit();
             }
             catch (Exception ex)
             {
-                Log.CommitFailed(_logger, ex, batch.Count);
-                foreach (var item in batch) item.Completion.TrySetException(new InvalidOperationException("The journal could not record this message.", ex));
+                Log.CommitFailed(_logger, ex, batch.Sum(b => b.Records.Count));
+                _heads.Clear();
+                foreach (var item in batch) item.Completion.TrySetException(new JournalUnavailableException("The journal could not record this message.", ex));
                 continue;
             }
 
-            var committed = records.OfType<JournalRecord>().ToList();
-            _recent.Add(committed);
-            _lastHash = hash;
-            Volatile.Write(ref _head, head);
             HubMetrics.CommitLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            HubMetrics.CommitBatchSize.Record(committed.Count);
+            HubMetrics.CommitBatchSize.Record(batch.Where((_, i) => failures[i] is null).Sum(b => b.Records.Count));
             for (var i = 0; i < batch.Count; i++)
             {
-                if (records[i] is { } record) batch[i].Completion.TrySetResult(record);
+                if (failures[i] is { } failure)
+                {
+                    batch[i].Completion.TrySetException(failure);
+                }
+                else
+                {
+                    _heads[batch[i].Sector] = batch[i].Records[^1].Head;
+                    batch[i].Completion.TrySetResult();
+                }
             }
         }
     }
 
-    private async Task<IReadOnlyList<JournalRecord>> QueryAsync(string sql, IEnumerable<(string Name, object Value)> parameters, CancellationToken cancellationToken)
+    /// <summary>Inserts one sector's append inside its own savepoint; returns why it was refused, or null.</summary>
+    private LogConflictException? TryInsert(SqliteTransaction transaction, SqliteCommand insert, SqliteParameter[] p, Pending append)
     {
-        await using var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
-        var records = new List<JournalRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        if (!_heads.TryGetValue(append.Sector, out var head)) _heads[append.Sector] = head = ReadHead(_writer, append.Sector, transaction);
+        if (head != append.Head)
         {
-            records.Add(new JournalRecord(
-                reader.GetInt64(0),
-                DateTimeOffset.UnixEpoch.AddTicks(reader.GetInt64(1) * 10),
-                JournalSerializer.Deserialize(reader.GetString(2))));
+            return new LogConflictException(
+                $"sector {append.Sector}'s log ends at cursor {head.Cursor}, not at {append.Head.Cursor} as its writer expected; another writer appended first.");
         }
 
-        return records;
+        transaction.Save("append");
+        try
+        {
+            foreach (var record in append.Records)
+            {
+                var k = record.Keys;
+                object?[] values = [k.Sector.Value, record.Record.Cursor, JournalSerializer.ToMicros(record.Record.RecordedAt), k.Kind,
+                    k.Unit?.Value, k.ToUnit?.Value, k.Subject, k.UnitSequence, record.Payload, record.PreviousHash, record.Hash];
+                for (var j = 0; j < p.Length; j++) p[j].Value = values[j] ?? DBNull.Value;
+                insert.ExecuteNonQuery();
+            }
+
+            transaction.Release("append");
+            return null;
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        {
+            // (sector, cursor) is taken: a writer this process does not know of appended to the file.
+            transaction.Rollback("append");
+            transaction.Release("append");
+            _heads.Remove(append.Sector);
+            return new LogConflictException($"sector {append.Sector}'s log already has cursor {append.Records[0].Record.Cursor}; another writer appended first.");
+        }
     }
 
-    private static (long Head, byte[] Hash) ReadHead(SqliteConnection connection)
+    private async Task<IReadOnlyList<JournalRecord>> QueryAsync(string sql, IEnumerable<(string Name, object Value)> parameters, CancellationToken cancellationToken) =>
+        await ReadAsync<IReadOnlyList<JournalRecord>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+            var records = new List<JournalRecord>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                records.Add(new JournalRecord(
+                    reader.GetInt64(0), JournalSerializer.FromMicros(reader.GetInt64(1)), JournalSerializer.Deserialize(reader.GetString(2))));
+            }
+
+            return records;
+        }, cancellationToken);
+
+    /// <summary>Runs a read on a pooled connection off the caller's thread.</summary>
+    private Task<T> ReadAsync<T>(Func<SqliteConnection, T> read, CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return read(connection);
+    }, cancellationToken);
+
+    private static LogHead ReadHead(SqliteConnection connection, SectorId sector, SqliteTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT cursor, hash FROM journal ORDER BY cursor DESC LIMIT 1";
+        command.Transaction = transaction;
+        command.CommandText = "SELECT cursor, hash FROM journal WHERE sector = $sector ORDER BY cursor DESC LIMIT 1";
+        command.Parameters.AddWithValue("$sector", sector.Value);
         using var reader = command.ExecuteReader();
-        return reader.Read() ? (reader.GetInt64(0), (byte[])reader.GetValue(1)) : (0, new byte[32]);
+        return reader.Read() ? new LogHead(reader.GetInt64(0), (byte[])reader.GetValue(1)) : LogHead.Empty;
     }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
-    private const string Schema = """
-        PRAGMA journal_mode = WAL;
-        PRAGMA synchronous = FULL;
-        CREATE TABLE IF NOT EXISTS journal (
-            cursor INTEGER PRIMARY KEY,
-            recorded_at INTEGER NOT NULL,
-            kind TEXT NOT NULL,
-            sector TEXT NOT NULL,
-            unit TEXT,
-            to_unit TEXT,
-            subject TEXT,
-            unit_seq INTEGER,
-            payload TEXT NOT NULL,
-            prev_hash BLOB NOT NULL,
-            hash BLOB NOT NULL);
-        CREATE UNIQUE INDEX IF NOT EXISTS journal_position ON journal (unit, unit_seq) WHERE kind = 'position';
-        CREATE INDEX IF NOT EXISTS journal_sector ON journal (sector, kind, cursor);
-        CREATE INDEX IF NOT EXISTS journal_unit ON journal (unit, kind, cursor);
-        CREATE INDEX IF NOT EXISTS journal_to_unit ON journal (to_unit, cursor) WHERE to_unit IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS journal_subject ON journal (subject, cursor) WHERE subject IS NOT NULL;
-        """;
 
     private static readonly string[] InsertParameters =
-        ["$cursor", "$at", "$kind", "$sector", "$unit", "$to_unit", "$subject", "$unit_seq", "$payload", "$prev", "$hash"];
+        ["$sector", "$cursor", "$at", "$kind", "$unit", "$to_unit", "$subject", "$unit_seq", "$payload", "$prev", "$hash"];
 
-    private sealed record Pending(HubEvent Event, TaskCompletionSource<JournalRecord> Completion);
+    private sealed record Pending(SectorId Sector, LogHead Head, IReadOnlyList<SealedRecord> Records, TaskCompletionSource Completion);
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Journal {Path} opened at cursor {Head}")]
-        public static partial void Opened(ILogger logger, string path, long head);
+        [LoggerMessage(1, LogLevel.Information, "Journal {Path} opened")]
+        public static partial void Opened(ILogger logger, string path);
 
         [LoggerMessage(2, LogLevel.Error, "A journal commit of {Count} records failed; none of them were acknowledged")]
         public static partial void CommitFailed(ILogger logger, Exception exception, int count);

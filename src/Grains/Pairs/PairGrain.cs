@@ -47,7 +47,7 @@ public sealed class PairGrain(IJournal journal, TimeProvider time) : Grain, IPai
 
     private async Task<JournalRecord> RecordAsync(PairInfo pair)
     {
-        var record = await journal.AppendAsync(new PairChanged(pair));
+        var record = await GrainFactory.SectorLog(pair.Sector).Append(new PairChanged(pair));
         _pair = pair;
         return record;
     }

@@ -9,9 +9,9 @@ using PatrolHub.Grains.Security;
 namespace PatrolHub.Grains.Sectors;
 
 /// <summary>A border sector, keyed by its <see cref="SectorId"/>: its units' last positions, its pairs, and the
-/// authority for pairing in it. Its feed is everything recorded in the sector.</summary>
+/// authority for pairing in it. A fold over the sector's log.</summary>
 [Alias("patrolhub.sector")]
-public interface ISectorGrain : IFeedGrain
+public interface ISectorGrain : IGrainWithStringKey
 {
     [ReadOnly, AlwaysInterleave, Alias("status")]
     Task<SectorSnapshot> GetStatus();
@@ -34,8 +34,9 @@ public interface ISectorGrain : IFeedGrain
     [Alias("dissolve-pair")]
     Task<PairStatus> DissolvePair(PairId id, Identity by);
 
-    [OneWay, Alias("position")]
-    Task OnPosition(JournalRecord record);
+    /// <summary>The sector's log committed a batch; folded into the live view in cursor order.</summary>
+    [OneWay, Alias("batch")]
+    Task OnBatch(LogBatch batch);
 
     /// <summary>Raises an alert in this sector: numbers it and, for a unit, adds its partner as a recipient.</summary>
     [Alias("raise-alert")]
@@ -43,21 +44,12 @@ public interface ISectorGrain : IFeedGrain
 
     [ReadOnly, AlwaysInterleave, Alias("list-alerts")]
     Task<IReadOnlyList<AlertInfo>> ListAlerts(bool openOnly);
-
-    /// <summary>An alert step was recorded: tell the sector's watchers and the alert's units.</summary>
-    [OneWay, Alias("alert")]
-    Task OnAlert(JournalRecord record);
-
-    /// <summary>A unit of this sector is live, so a command's alert reaches it.</summary>
-    [OneWay, Alias("register-unit")]
-    Task RegisterUnit(UnitId unit);
 }
 
 [GenerateSerializer, Immutable]
 public sealed record PairStatus([property: Id(0)] PairInfo Pair, [property: Id(1)] double? DriftKm);
 
-/// <summary>Sector status. <see cref="Cursor"/> is the journal head when it was taken; positions still
-/// in flight at that moment may be missing, and are superseded by the next ones.</summary>
+/// <summary>Sector status as of <see cref="Cursor"/> in the sector's log: it reflects every record up to it and none after.</summary>
 [GenerateSerializer, Immutable]
 public sealed record SectorSnapshot(
     [property: Id(0)] SectorInfo Sector,

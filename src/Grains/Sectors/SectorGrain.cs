@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PatrolHub.Grains.Alerts;
 using PatrolHub.Grains.Geo;
@@ -11,25 +10,27 @@ using PatrolHub.Grains.Units;
 
 namespace PatrolHub.Grains.Sectors;
 
-public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<SectorOptions> options, ILogger<SectorGrain> logger)
-    : FeedGrain(logger), ISectorGrain
+/// <summary>A sector's live view: a fold over its log, fed each committed batch in cursor order.</summary>
+public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<SectorOptions> options) : Grain, ISectorGrain
 {
     private readonly SectorOptions _options = options.Value;
     private readonly Dictionary<UnitId, JournalRecord> _positions = [];
-    private readonly HashSet<UnitId> _units = [];
     private readonly SortedDictionary<PairId, PairInfo> _pairs = new(Comparer<PairId>.Create((a, b) => string.CompareOrdinal(a.Value, b.Value)));
+    private readonly Dictionary<PairId, long> _pairCursors = [];
     private readonly SortedDictionary<AlertId, AlertInfo> _alerts = new(Comparer<AlertId>.Create((a, b) => string.CompareOrdinal(a.Value, b.Value)));
     private readonly DriftWatch _drift = new(options.Value);
     private SectorInfo _sector = null!;
 
+    /// <summary>Every record of the log up to this cursor is folded in.</summary>
+    private long _applied;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _sector = SectorCatalog.Default.Get(SectorId.Parse(this.GetPrimaryKeyString()));
+        // The head first: whatever is appended while the rest loads arrives in batches and is folded in again.
+        _applied = (await journal.ReadHeadAsync(_sector.Id, cancellationToken)).Cursor;
         foreach (var record in await journal.ReadAsync(new JournalQuery(PairChanged.Kind) { Sector = _sector.Id, LatestPerSubject = true }, cancellationToken))
-        {
-            var pair = ((PairChanged)record.Event).Pair;
-            _pairs[pair.Id] = pair;
-        }
+            ApplyPair(record);
 
         foreach (var record in await journal.ReadAsync(new JournalQuery(AlertChanged.Kind) { Sector = _sector.Id, LatestPerSubject = true }, cancellationToken))
         {
@@ -38,11 +39,7 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
         }
 
         foreach (var record in await journal.ReadAsync(new JournalQuery(PositionRecorded.Kind) { Sector = _sector.Id, LatestPerUnit = true }, cancellationToken))
-        {
-            var unit = ((PositionRecorded)record.Event).Unit;
-            _positions[unit] = record;
-            _units.Add(unit);
-        }
+            _positions[((PositionRecorded)record.Event).Unit] = record;
     }
 
     public Task<SectorSnapshot> GetStatus()
@@ -60,7 +57,7 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
             [.. _alerts.Values.Where(a => a.IsOpen).OrderByDescending(a => a.Severity).ThenBy(a => a.RaisedAt)],
             [.. _positions.Where(p => now - p.Value.RecordedAt > _options.StaleAfter).Select(p => p.Key).OrderBy(u => u.Value, StringComparer.Ordinal)],
             Coverage.Gaps(_sector.StartKm, _sector.EndKm, covered),
-            journal.Head));
+            _applied));
     }
 
     public Task<PairInfo?> ActivePairOf(UnitId unit) => Task.FromResult(ActivePair(unit));
@@ -82,7 +79,7 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
         }
 
         var id = PairId.Create(_sector.Id, _pairs.Count + 1);
-        return await ApplyAsync(await GrainFactory.Pair(id).Propose(us, mx, by));
+        return await ApplyStepAsync(await GrainFactory.Pair(id).Propose(us, mx, by));
     }
 
     public async Task<PairStatus> AcceptPair(PairId id, Identity by)
@@ -94,28 +91,30 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
             EnsureUnpaired(pair.Mx);
         }
 
-        return await ApplyAsync(await GrainFactory.Pair(id).Accept(by));
+        return await ApplyStepAsync(await GrainFactory.Pair(id).Accept(by));
     }
 
     public async Task<PairStatus> DissolvePair(PairId id, Identity by)
     {
         Get(id);
-        return await ApplyAsync(await GrainFactory.Pair(id).Dissolve(by));
+        return await ApplyStepAsync(await GrainFactory.Pair(id).Dissolve(by));
     }
 
-    public async Task OnPosition(JournalRecord record)
+    public async Task OnBatch(LogBatch batch)
     {
-        var position = (PositionRecorded)record.Event;
-        if (!_positions.TryGetValue(position.Unit, out var known) || known.Cursor < record.Cursor) _positions[position.Unit] = record;
-        _units.Add(position.Unit);
-        Publish(record);
-        if (position is { Pair: { } pairId, DriftKm: { } drift } && _pairs.TryGetValue(pairId, out var pair) && pair.State == PairState.Active
-            && _drift.Observe(pair, drift, record.RecordedAt) is { } warning)
+        if (batch.Last <= _applied) return;
+        while (_applied < batch.After)
         {
-            var recorded = await journal.AppendAsync(warning);
-            Publish(recorded);
-            _ = GrainFactory.Unit(pair.Us).Deliver(recorded);
-            _ = GrainFactory.Unit(pair.Mx).Deliver(recorded);
+            // A batch went missing on its way here: read what it held from the log.
+            var missed = await journal.ReadFeedAsync(Feed.ForSector(_sector.Id), _applied, batch.After, limit: 1000);
+            if (missed.Count == 0)
+                throw new InvalidOperationException($"sector {_sector.Id}'s log has no records after {_applied}, though a batch after {batch.After} was published.");
+            foreach (var record in missed) await ApplyAsync(record);
+        }
+
+        foreach (var record in batch.Records)
+        {
+            if (record.Cursor > _applied) await ApplyAsync(record);
         }
     }
 
@@ -128,30 +127,47 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
         return alert;
     }
 
-    public Task OnAlert(JournalRecord record)
+    private async Task ApplyAsync(JournalRecord record)
     {
-        var alert = ((AlertChanged)record.Event).Alert;
-        _alerts[alert.Id] = alert;
-        Publish(record);
-        IEnumerable<UnitId> candidates = alert.RaisedByUnit is { } raiser ? [raiser, .. alert.Partner is { } p ? [p] : Array.Empty<UnitId>()] : _units;
-        foreach (var unit in candidates.Where(alert.IsFor)) _ = GrainFactory.Unit(unit).Deliver(record);
-        return Task.CompletedTask;
+        _applied = record.Cursor;
+        switch (record.Event)
+        {
+            case PositionRecorded position:
+                if (!_positions.TryGetValue(position.Unit, out var known) || known.Cursor < record.Cursor) _positions[position.Unit] = record;
+                if (position is { Pair: { } pairId, DriftKm: { } drift } && _pairs.TryGetValue(pairId, out var pair) && pair.State == PairState.Active
+                    && _drift.Observe(pair, drift, record.RecordedAt) is { } warning)
+                {
+                    await GrainFactory.SectorLog(_sector.Id).Append(warning);
+                }
+
+                break;
+            case PairChanged:
+                ApplyPair(record);
+                break;
+            case AlertChanged changed:
+                _alerts[changed.Alert.Id] = changed.Alert;
+                break;
+        }
     }
 
-    public Task RegisterUnit(UnitId unit)
+    /// <summary>A pairing step this grain made: folded in at once (the rules that span pairs need it) and told to both
+    /// units before the caller is answered.</summary>
+    private async Task<PairStatus> ApplyStepAsync(JournalRecord record)
     {
-        _units.Add(unit);
-        return Task.CompletedTask;
+        var pair = ApplyPair(record);
+        await Task.WhenAll(GrainFactory.Unit(pair.Us).OnPairChanged(record), GrainFactory.Unit(pair.Mx).OnPairChanged(record));
+        return WithDrift(_pairs[pair.Id]);
     }
 
-    private async Task<PairStatus> ApplyAsync(JournalRecord record)
+    /// <summary>Folds in a pair's step, unless a later step of the same pair is already in.</summary>
+    private PairInfo ApplyPair(JournalRecord record)
     {
         var pair = ((PairChanged)record.Event).Pair;
+        if (_pairCursors.TryGetValue(pair.Id, out var cursor) && cursor >= record.Cursor) return pair;
+        _pairCursors[pair.Id] = record.Cursor;
         _pairs[pair.Id] = pair;
         if (pair.State == PairState.Dissolved) _drift.Forget(pair.Id);
-        Publish(record);
-        await Task.WhenAll(GrainFactory.Unit(pair.Us).OnPairChanged(record), GrainFactory.Unit(pair.Mx).OnPairChanged(record));
-        return WithDrift(pair);
+        return pair;
     }
 
     private PairInfo Get(PairId id)

@@ -1,12 +1,12 @@
 using PatrolHub.Grains.Journal;
-using PatrolHub.Grains.Live;
 using PatrolHub.Grains.Pairs;
 
 namespace PatrolHub.Grains.Units;
 
-/// <summary>One patrol unit, keyed by its <see cref="Ids.UnitId"/>. Its feed is what is addressed to it.</summary>
+/// <summary>One patrol unit, keyed by its <see cref="Ids.UnitId"/>: its sequence, last position and pair. What is
+/// addressed to it reaches its streams from its sector's log.</summary>
 [Alias("patrolhub.unit")]
-public interface IPatrolUnitGrain : IFeedGrain
+public interface IPatrolUnitGrain : IGrainWithStringKey
 {
     /// <summary>The unit's recorded state, for a connecting app.</summary>
     [ReadOnly, Alias("status")]
@@ -22,10 +22,6 @@ public interface IPatrolUnitGrain : IFeedGrain
 
     [Alias("pair-changed")]
     Task OnPairChanged(JournalRecord record);
-
-    /// <summary>An alert or warning addressed to this unit: passed on to its subscribers.</summary>
-    [OneWay, AlwaysInterleave, Alias("deliver")]
-    Task Deliver(JournalRecord record);
 }
 
 [GenerateSerializer, Immutable]

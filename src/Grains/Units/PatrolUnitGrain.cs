@@ -1,8 +1,6 @@
-using Microsoft.Extensions.Logging;
 using PatrolHub.Grains.Geo;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
-using PatrolHub.Grains.Live;
 using PatrolHub.Grains.Pairs;
 using PatrolHub.Grains.Telemetry;
 
@@ -12,7 +10,7 @@ namespace PatrolHub.Grains.Units;
 /// A patrol unit's live view, rebuilt from the journal on activation: its last sequence and position,
 /// its active pair and its partner's last chainage (for mirror drift).
 /// </summary>
-public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time, ILogger<PatrolUnitGrain> logger) : FeedGrain(logger), IPatrolUnitGrain
+public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain, IPatrolUnitGrain
 {
     private static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
     private UnitId _id;
@@ -28,7 +26,6 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time, ILogger
         _last = await LatestPositionAsync(_id);
         var sector = GrainFactory.Sector(_id.Sector);
         _pair = await sector.ActivePairOf(_id);
-        _ = sector.RegisterUnit(_id);
         if (_pair is not null) await LoadPartnerAsync(_pair);
     }
 
@@ -42,12 +39,11 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time, ILogger
         var location = SectorCatalog.Default.Boundary.Locate(report.Point);
         var drift = _pair is not null && _partnerChainageKm is { } partner ? Math.Abs(location.ChainageKm - partner) : (double?)null;
         var e = new PositionRecorded(_id, report, location, _pair?.Id, _pair?.PartnerOf(_id), drift);
-        var record = await journal.AppendAsync(e);
+        var record = await GrainFactory.SectorLog(_id.Sector).Append(e);
         _last = record;
         HubMetrics.PositionsAccepted.Add(1);
 
         if (_pair is not null) _ = GrainFactory.Unit(_pair.PartnerOf(_id)).OnPartnerPosition(record);
-        _ = GrainFactory.Sector(_id.Sector).OnPosition(record);
         return new PositionAck(report.Sequence, record.Cursor, record.RecordedAt);
     }
 
@@ -56,15 +52,8 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time, ILogger
         if (record.Event is PositionRecorded position && _pair is not null && position.Pair == _pair.Id)
         {
             _partnerChainageKm = position.Location.ChainageKm;
-            Publish(record);
         }
 
-        return Task.CompletedTask;
-    }
-
-    public Task Deliver(JournalRecord record)
-    {
-        Publish(record);
         return Task.CompletedTask;
     }
 
@@ -81,8 +70,6 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time, ILogger
             _pair = null;
             _partnerChainageKm = null;
         }
-
-        Publish(record);
     }
 
     private async Task<PositionAck> AcknowledgeRepeatAsync(PositionReport report)

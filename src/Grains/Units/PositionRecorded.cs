@@ -34,5 +34,5 @@ public sealed record PositionRecorded(
 {
     public const string Kind = "position";
 
-    public override JournalKeys Keys() => new(Kind, Unit.Sector, Unit, Partner, Pair?.Value, Report.Sequence);
+    public override JournalKeys Keys() => new(Kind, Unit.Sector, Unit, Partner, null, Report.Sequence);
 }

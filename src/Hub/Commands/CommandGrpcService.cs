@@ -15,7 +15,7 @@ using PatrolHub.V1;
 namespace PatrolHub.Hub.Commands;
 
 /// <summary>Sector status, live watching, and pairing with bilateral consent.</summary>
-internal sealed class CommandGrpcService(IGrainFactory grains, FeedSubscriptions feeds, TimeProvider time, IHostApplicationLifetime lifetime)
+internal sealed class CommandGrpcService(IGrainFactory grains, FeedHub feeds, TimeProvider time, IHostApplicationLifetime lifetime)
     : CommandService.CommandServiceBase
 {
     public override Task<ListSectorsResponse> ListSectors(ListSectorsRequest request, ServerCallContext context) =>
@@ -35,9 +35,9 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedSubscriptions
         var caller = IdentityInterceptor.Caller(context);
         Authorize.SectorViewer(caller, sector);
         var grain = grains.Sector(sector);
-        await using var subscription = await feeds.StartAsync(grain, Feed.ForSector(sector));
-        var after = (long)request.ResumeFrom;
-        if (after == 0)
+        using var subscription = await feeds.SubscribeAsync(Feed.ForSector(sector));
+        var after = await feeds.StartingPointAsync(subscription, request.ResumeFrom);
+        if (request.ResumeFrom == 0)
         {
             var snapshot = await grain.GetStatus();
             after = snapshot.Cursor;

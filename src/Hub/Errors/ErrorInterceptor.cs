@@ -3,6 +3,7 @@ using Google.Rpc;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using PatrolHub.Grains;
+using PatrolHub.Grains.Journal;
 using Status = Google.Rpc.Status;
 
 namespace PatrolHub.Hub.Errors;
@@ -83,8 +84,18 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         DomainConflictException => new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, e.Message)),
         DomainNotFoundException => new RpcException(new Grpc.Core.Status(StatusCode.NotFound, e.Message)),
         DomainPermissionException => new RpcException(new Grpc.Core.Status(StatusCode.PermissionDenied, e.Message)),
+        OverloadedException o => ResourceExhausted(o.Message, o.RetryAfter),
+        JournalUnavailableException or LogConflictException => new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, $"{e.Message} Retry.")),
         _ => null,
     };
+
+    /// <summary>RESOURCE_EXHAUSTED with a google.rpc.RetryInfo saying when to try again.</summary>
+    public static RpcException ResourceExhausted(string message, TimeSpan retryAfter) => new Status
+    {
+        Code = (int)Code.ResourceExhausted,
+        Message = message,
+        Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) }) },
+    }.ToRpcException();
 
     private static partial class Log
     {

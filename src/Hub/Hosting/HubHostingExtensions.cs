@@ -25,13 +25,9 @@ public static partial class HubHostingExtensions
         string? createdPki = null;
         var certificates = HubCertificates.Load(hub, certificateOptions, folder => createdPki = folder);
 
-        builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section)
-            .Validate(o => Uri.TryCreate(o.Url, UriKind.Absolute, out var u) && u.Scheme == Uri.UriSchemeHttps, "Hub:Url must be an https:// URL.")
-            .ValidateOnStart();
-        builder.Services.AddOptions<JournalOptions>().BindConfiguration(JournalOptions.Section)
-            .Configure(o => o.Path = builder.Configuration[$"{JournalOptions.Section}:Path"] ?? Path.Combine(hub.DataPath, "journal.db"))
-            .Validate(o => o.MaxBatch > 0 && o.RecentCapacity > 0, "Journal:MaxBatch and Journal:RecentCapacity must be positive.")
-            .ValidateOnStart();
+        builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).Validated(o => o.Validate());
+        builder.Services.AddOptions<JournalOptions>()
+            .Configure(o => o.Path = builder.Configuration[$"{JournalOptions.Section}:Path"] ?? Path.Combine(hub.DataPath, "journal.db"));
 
         builder.WebHost.UseUrls(hub.Url);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -52,7 +48,8 @@ public static partial class HubHostingExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SqliteJournal>();
         builder.Services.AddSingleton<IJournal>(sp => sp.GetRequiredService<SqliteJournal>());
-        builder.Services.AddSingleton<FeedSubscriptions>();
+        builder.Services.AddSingleton<FeedHub>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedHub>());
         builder.Services.AddGrpc(options =>
         {
             options.MaxReceiveMessageSize = 64 * 1024;

@@ -15,6 +15,16 @@ public sealed class HubOptions
 
     /// <summary>Pairs per sector in demo mode.</summary>
     public int DemoPairs { get; set; } = 2;
+
+    /// <summary>Events other than positions a subscriber may fall behind by before its stream is ended.</summary>
+    public int SubscriberQueueCapacity { get; set; } = 1024;
+
+    /// <summary>The first setting that is wrong, as a sentence naming its key, or null.</summary>
+    public string? Validate() =>
+        !Uri.TryCreate(Url, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps ? $"{Section}:Url must be an https:// URL; it is '{Url}'."
+        : DemoPairs is < 1 or > 100 ? $"{Section}:DemoPairs must be between 1 and 100; it is {DemoPairs}."
+        : SubscriberQueueCapacity < 1 ? $"{Section}:SubscriberQueueCapacity must be at least 1; it is {SubscriberQueueCapacity}."
+        : null;
 }
 
 public sealed class CertificateOptions

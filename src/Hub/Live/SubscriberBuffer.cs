@@ -6,10 +6,13 @@ using PatrolHub.Grains.Units;
 
 namespace PatrolHub.Hub.Live;
 
+/// <summary>What a subscriber's reader takes next: a record, or a request to read its feed from the journal up to a cursor.</summary>
+public readonly record struct FeedItem(JournalRecord? Record, long CatchUpTo);
+
 /// <summary>
-/// One subscriber's bounded queue. Positions coalesce per unit (a newer one replaces the queued one in place);
-/// other events are never dropped: when they do not fit, the queue faults with RESOURCE_EXHAUSTED and the
-/// subscriber resumes from its cursor. Producers never wait.
+/// One subscriber's bounded queue, in cursor order. Positions coalesce per unit (a newer one replaces the queued one,
+/// taking its place at the tail); other events are never dropped: when they do not fit, the queue faults with
+/// RESOURCE_EXHAUSTED and the subscriber resumes from its cursor. Producers never wait.
 /// </summary>
 public sealed class SubscriberBuffer(int capacity)
 {
@@ -18,7 +21,7 @@ public sealed class SubscriberBuffer(int capacity)
     private readonly Lock _lock = new();
     private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _others;
-    private bool _catchUp;
+    private long _catchUpTo;
     private RpcException? _fault;
 
     public void Enqueue(JournalRecord record)
@@ -28,11 +31,10 @@ public sealed class SubscriberBuffer(int capacity)
             if (_fault is not null) return;
             if (record.Event is PositionRecorded position)
             {
-                if (_positions.TryGetValue(position.Unit, out var queued))
+                if (_positions.Remove(position.Unit, out var queued))
                 {
-                    queued.Value = record;
+                    _items.Remove(queued);
                     HubMetrics.Coalesced.Add(1);
-                    return;
                 }
 
                 _positions[position.Unit] = _items.AddLast(record);
@@ -53,18 +55,19 @@ public sealed class SubscriberBuffer(int capacity)
         }
     }
 
-    /// <summary>Asks the reader to re-read the journal from its cursor, for when a subscription may have lapsed.</summary>
-    public void RequestCatchUp()
+    /// <summary>Asks the reader to read its feed from the journal up to <paramref name="upTo"/> before anything queued:
+    /// records up to there may never arrive live.</summary>
+    public void RequestCatchUp(long upTo)
     {
         lock (_lock)
         {
-            _catchUp = true;
+            _catchUpTo = Math.Max(_catchUpTo, upTo);
             _signal.TrySetResult();
         }
     }
 
-    /// <summary>The next record, or null when the reader should catch up from the journal.</summary>
-    public async Task<JournalRecord?> DequeueAsync(CancellationToken cancellationToken)
+    /// <summary>The next item: a pending catch-up first, then records in cursor order.</summary>
+    public async Task<FeedItem> DequeueAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -72,10 +75,11 @@ public sealed class SubscriberBuffer(int capacity)
             lock (_lock)
             {
                 if (_fault is not null) throw _fault;
-                if (_catchUp)
+                if (_catchUpTo > 0)
                 {
-                    _catchUp = false;
-                    return null;
+                    var upTo = _catchUpTo;
+                    _catchUpTo = 0;
+                    return new FeedItem(null, upTo);
                 }
 
                 if (_items.First is { } first)
@@ -83,7 +87,7 @@ public sealed class SubscriberBuffer(int capacity)
                     _items.RemoveFirst();
                     if (first.Value.Event is PositionRecorded position) _positions.Remove(position.Unit);
                     else _others--;
-                    return first.Value;
+                    return new FeedItem(first.Value, 0);
                 }
 
                 if (_signal.Task.IsCompleted) _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);

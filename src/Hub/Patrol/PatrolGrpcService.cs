@@ -17,7 +17,7 @@ using PatrolHub.V1;
 namespace PatrolHub.Hub.Patrol;
 
 /// <summary>A unit's one stream: positions up, acknowledgements and its feed down, through one writer.</summary>
-internal sealed class PatrolGrpcService(IGrainFactory grains, FeedSubscriptions feeds, TimeProvider time, IHostApplicationLifetime lifetime)
+internal sealed class PatrolGrpcService(IGrainFactory grains, FeedHub feeds, TimeProvider time, IHostApplicationLifetime lifetime)
     : PatrolService.PatrolServiceBase
 {
     public override async Task Connect(IAsyncStreamReader<UnitMessage> requestStream, IServerStreamWriter<HubMessage> responseStream, ServerCallContext context)
@@ -29,8 +29,8 @@ internal sealed class PatrolGrpcService(IGrainFactory grains, FeedSubscriptions 
         Authorize.Unit(caller, unitId);
 
         var grain = grains.Unit(unitId);
-        await using var subscription = await feeds.StartAsync(grain, Feed.ForUnit(unitId));
-        var after = hello.ResumeFrom > 0 ? (long)hello.ResumeFrom : feeds.Journal.Head;
+        using var subscription = await feeds.SubscribeAsync(Feed.ForUnit(unitId));
+        var after = await feeds.StartingPointAsync(subscription, hello.ResumeFrom);
         var state = await grain.GetState();
 
         var outbound = Channel.CreateBounded<HubMessage>(new BoundedChannelOptions(256) { SingleReader = true });

@@ -1,0 +1,66 @@
+using Microsoft.Data.Sqlite;
+using PatrolHub.Grains.Alerts;
+using PatrolHub.Grains.Pairs;
+using PatrolHub.Grains.Units;
+
+namespace PatrolHub.Grains.Journal;
+
+/// <summary>The journal's tables in SQLite: one row per record, keyed by (sector, cursor), so a sector's log can have
+/// only one record at each cursor.</summary>
+internal static class SqliteSchema
+{
+    public static readonly HashSet<string> Kinds = [PositionRecorded.Kind, PairChanged.Kind, AlertChanged.Kind, DriftWarning.Kind];
+
+    /// <summary>The schema version this build writes; a file of a newer version is refused.</summary>
+    private const int Version = 2;
+
+    public static void Apply(SqliteConnection connection)
+    {
+        Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+        var version = Scalar(connection, "PRAGMA user_version");
+        if (version == 0 && Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'journal'") > 0) version = 1;
+        if (version == 1)
+        {
+            throw new InvalidOperationException(
+                $"The journal '{connection.DataSource}' has one log for the whole hub (schema 1); this hub keeps one log per sector (schema {Version}). Start with a new Journal:Path.");
+        }
+
+        if (version > Version)
+            throw new InvalidOperationException($"The journal '{connection.DataSource}' was written by a newer hub (schema {version}; this hub knows {Version}).");
+        Execute(connection, $"""
+            CREATE TABLE IF NOT EXISTS journal (
+                sector TEXT NOT NULL,
+                cursor INTEGER NOT NULL,
+                recorded_at INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                unit TEXT,
+                to_unit TEXT,
+                subject TEXT,
+                unit_seq INTEGER,
+                payload TEXT NOT NULL,
+                prev_hash BLOB NOT NULL,
+                hash BLOB NOT NULL,
+                PRIMARY KEY (sector, cursor)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS journal_kind ON journal (sector, kind, cursor);
+            CREATE INDEX IF NOT EXISTS journal_position ON journal (unit, unit_seq) WHERE kind = 'position';
+            CREATE INDEX IF NOT EXISTS journal_to_unit ON journal (to_unit, sector, cursor) WHERE to_unit IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS journal_about_unit ON journal (unit, sector, cursor) WHERE unit IS NOT NULL AND kind <> 'position';
+            CREATE INDEX IF NOT EXISTS journal_subject ON journal (subject, cursor) WHERE subject IS NOT NULL;
+            PRAGMA user_version = {Version};
+            """);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static long Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
+    }
+}

@@ -1,0 +1,148 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Utilities;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Journal;
+
+namespace PatrolHub.Grains.Live;
+
+/// <remarks>Reentrant: appends arriving while one batch is being stored wait together for the next, so one store
+/// append (one fsync) carries as many records as arrived meanwhile. Everything runs on the grain's own scheduler,
+/// so the pending list and the head need no locks.</remarks>
+[Reentrant]
+public sealed partial class SectorLogGrain(IJournal journal, TimeProvider time, IOptions<JournalOptions> options, ILogger<SectorLogGrain> logger)
+    : Grain, ISectorLogGrain
+{
+    /// <summary>How long a subscription lives without renewal.</summary>
+    public static readonly TimeSpan SubscriptionExpiry = TimeSpan.FromMinutes(2);
+
+    private const int ConflictRetries = 3;
+    private readonly JournalOptions _options = options.Value;
+    private readonly ObserverManager<ILogObserver> _observers = new(SubscriptionExpiry, logger);
+    private List<Pending> _pending = [];
+    private SectorId _sector;
+    private LogHead _head = LogHead.Empty;
+    private bool _flushing;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _sector = SectorId.Parse(this.GetPrimaryKeyString());
+        _head = await journal.ReadHeadAsync(_sector, cancellationToken);
+    }
+
+    public Task<JournalRecord> Append(HubEvent e)
+    {
+        if (e.Keys().Sector != _sector) throw new ArgumentException($"a {e.Keys().Sector} event does not belong in sector {_sector}'s log.", nameof(e));
+        if (_pending.Count >= _options.MaxPending)
+            throw new OverloadedException($"sector {_sector}'s journal has {_pending.Count} records waiting to be stored; retry shortly.", TimeSpan.FromSeconds(1));
+        var pending = new Pending(e, new TaskCompletionSource<JournalRecord>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _pending.Add(pending);
+        if (!_flushing)
+        {
+            _flushing = true;
+            _ = FlushAsync();
+        }
+
+        return pending.Done.Task;
+    }
+
+    public Task<LogSubscription> Subscribe(ILogObserver observer)
+    {
+        var known = _observers.Observers.ContainsKey(observer);
+        _observers.Subscribe(observer, observer);
+        return Task.FromResult(new LogSubscription(known, _head.Cursor));
+    }
+
+    public Task Unsubscribe(ILogObserver observer)
+    {
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    private async Task FlushAsync()
+    {
+        try
+        {
+            while (_pending.Count > 0)
+            {
+                List<Pending> batch;
+                if (_pending.Count <= _options.MaxBatch)
+                {
+                    batch = _pending;
+                    _pending = [];
+                }
+                else
+                {
+                    batch = _pending.GetRange(0, _options.MaxBatch);
+                    _pending.RemoveRange(0, _options.MaxBatch);
+                }
+
+                await StoreAsync(batch);
+            }
+        }
+        finally
+        {
+            _flushing = false;
+        }
+    }
+
+    /// <summary>Stores one batch after the head, publishes it, then completes its appends. A conflict means another
+    /// writer appended: reload the head and seal the batch again after it.</summary>
+    private async Task StoreAsync(List<Pending> batch)
+    {
+        var recordedAt = JournalSerializer.FromMicros(JournalSerializer.ToMicros(time.GetUtcNow()));
+        for (var attempt = 1; ; attempt++)
+        {
+            var records = new SealedRecord[batch.Count];
+            var head = _head;
+            for (var i = 0; i < batch.Count; i++) head = (records[i] = SealedRecord.After(head, recordedAt, batch[i].Event)).Head;
+            try
+            {
+                await journal.AppendAsync(_sector, _head, records);
+            }
+            catch (LogConflictException e) when (attempt < ConflictRetries)
+            {
+                Log.Conflict(logger, _sector, e.Message);
+                await ReloadHeadAsync();
+                continue;
+            }
+            catch (Exception e)
+            {
+                foreach (var pending in batch) pending.Done.TrySetException(e);
+                await ReloadHeadAsync();
+                return;
+            }
+
+            _head = head;
+            var published = new LogBatch(_sector, records[0].Record.Cursor - 1, [.. records.Select(r => r.Record)]);
+            _ = _observers.Notify(o => o.OnBatch(published));
+            _ = GrainFactory.Sector(_sector).OnBatch(published);
+            for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(records[i].Record);
+            return;
+        }
+    }
+
+    private async Task ReloadHeadAsync()
+    {
+        try
+        {
+            _head = await journal.ReadHeadAsync(_sector);
+        }
+        catch (Exception e)
+        {
+            // The store is away; the next append is fenced against the real head anyway.
+            Log.HeadUnreadable(logger, e, _sector);
+        }
+    }
+
+    private sealed record Pending(HubEvent Event, TaskCompletionSource<JournalRecord> Done);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Sector {Sector}'s log was appended to by another writer ({Reason}); reloaded its head")]
+        public static partial void Conflict(ILogger logger, SectorId sector, string reason);
+
+        [LoggerMessage(2, LogLevel.Warning, "Sector {Sector}'s log head could not be read")]
+        public static partial void HeadUnreadable(ILogger logger, Exception exception, SectorId sector);
+    }
+}
