@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PatrolHub.Client.Connection;
 using PatrolHub.Client.Pki;
+using PatrolHub.Grains.Journal;
 using PatrolHub.Hub.Hosting;
 
 namespace PatrolHub.Hub.Tests;
@@ -25,6 +26,9 @@ public sealed class HubFixture : IAsyncLifetime
 
     public Uri Address { get; private set; } = null!;
 
+    /// <summary>The hub's journal, counting feed reads.</summary>
+    public CountingJournal Journal => App.Services.GetRequiredService<CountingJournal>();
+
     public DevelopmentPki Pki => new(Path.Combine(DataPath, "certs"));
 
     public HubConnectionOptions Connection => HubConnectionOptions.Load(Address.ToString(), null, Pki.PathOf(DevelopmentPki.HubCa));
@@ -37,6 +41,8 @@ public sealed class HubFixture : IAsyncLifetime
             // Short enough for a test to watch a CRITICAL alert escalate in real time.
             builder.Configuration["Alerts:CriticalDeadline"] = CriticalDeadline.ToString();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Services.AddSingleton(sp => new CountingJournal(sp.GetRequiredService<SqliteJournal>()));
+            builder.Services.AddSingleton<IJournal>(sp => sp.GetRequiredService<CountingJournal>());
         });
         await App.StartAsync();
         var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

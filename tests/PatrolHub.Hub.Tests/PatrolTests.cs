@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.Data.Sqlite;
 using PatrolHub.Client.Pki;
+using PatrolHub.Client.Sectors;
 using PatrolHub.Client.Units;
 using PatrolHub.V1;
 
@@ -42,7 +43,7 @@ public sealed class PatrolTests(HubFixture hub)
         await using var connection = new SqliteConnection($"Data Source={Path.Combine(hub.DataPath, "journal.db")};Mode=ReadOnly");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT unit, unit_seq FROM journal WHERE cursor = $cursor";
+        command.CommandText = "SELECT unit, unit_seq FROM journal WHERE sector = 'TCA' AND cursor = $cursor";
         command.Parameters.AddWithValue("$cursor", (long)ack.RecordedCursor);
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
@@ -148,6 +149,71 @@ public sealed class PatrolTests(HubFixture hub)
             Assert.Equal((pairId, PairState.Active), (accepted.Pair.PairId, accepted.Pair.State));
             Assert.True(accepted.Cursor > proposed.Cursor);
         }
+    }
+
+    [Fact]
+    public async Task Live_delivery_reads_nothing_from_the_journal_however_busy_other_feeds_are()
+    {
+        var (us, mx) = Units.NextPair("ELC");
+        await Units.PairAsync(hub, us, mx, "ELC");
+        var (busy, _) = Units.NextPair("ELC");
+        var (elsewhere, _) = Units.NextPair("YUM");
+        await using var sender = await ConnectAsync(us);
+        await using var partner = await ConnectAsync(mx);
+        await using var noise = await ConnectAsync(busy);
+        await using var far = await ConnectAsync(elsewhere);
+        using var command = hub.Channel(IdentitySpec.Command("US", "ELC"));
+        await using var watch = new SectorWatch(command, "ELC").WatchAsync().GetAsyncEnumerator();
+        Assert.True(await watch.MoveNextAsync());
+        var readsBefore = hub.Journal.FeedReads;
+
+        const int Count = 30;
+        var cursors = new List<ulong>();
+        for (ulong s = 1; s <= Count; s++)
+        {
+            cursors.Add((await sender.Session.SendAsync(Units.Position(s, 32.66, -115.45))).RecordedCursor);
+            cursors.Add((await noise.Session.SendAsync(Units.Position(s, 32.66, -115.46))).RecordedCursor);
+            await far.Session.SendAsync(Units.Position(s, 32.6, -114.7));
+        }
+
+        for (var i = 0; i < Count; i++) Assert.Equal((ulong)i + 1, (await partner.NextAsync(m => m.PartnerPosition is not null)).PartnerPosition.Sequence);
+        var watched = new List<ulong>();
+        while (watched.Count < cursors.Count && await watch.MoveNextAsync().AsTask().WaitAsync(Timeout))
+        {
+            if (watch.Current.Position is not null) watched.Add(watch.Current.Cursor);
+        }
+
+        // Every position reached the watcher in the sector's own cursor order, and none was read back from the journal.
+        Assert.Equal(cursors.Order(), watched.Order());
+        Assert.Equal(readsBefore, hub.Journal.FeedReads);
+    }
+
+    [Fact]
+    public async Task Cursors_count_within_each_sector()
+    {
+        var (lrt, _) = Units.NextPair("LRT");
+        var (drt, _) = Units.NextPair("DRT");
+        await using var first = await ConnectAsync(lrt);
+        await using var second = await ConnectAsync(drt);
+
+        var acks = new List<(ulong Lrt, ulong Drt)>();
+        for (ulong s = 1; s <= 3; s++)
+            acks.Add(((await first.Session.SendAsync(Units.Position(s, 27.5, -99.5))).RecordedCursor, (await second.Session.SendAsync(Units.Position(s, 29.3, -100.9))).RecordedCursor));
+
+        Assert.Equal([acks[0].Lrt, acks[0].Lrt + 1, acks[0].Lrt + 2], acks.Select(a => a.Lrt));
+        Assert.Equal([acks[0].Drt, acks[0].Drt + 1, acks[0].Drt + 2], acks.Select(a => a.Drt));
+    }
+
+    [Fact]
+    public async Task Resuming_past_the_end_of_the_sectors_log_is_refused()
+    {
+        var (us, _) = Units.NextPair("SDC");
+        var channel = hub.Channel(IdentitySpec.Unit(us));
+        await using var session = new UnitSession(channel, us, resumeFrom: 1_000_000_000);
+        var error = await Assert.ThrowsAsync<RpcException>(() => session.StartAsync().WaitAsync(Timeout));
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("past the end of sector SDC's log", error.Status.Detail, StringComparison.Ordinal);
+        channel.Dispose();
     }
 
     private Task<ConnectedUnit> ConnectAsync(string unitId, ulong resumeFrom = 0) => ConnectedUnit.ConnectAsync(hub, unitId, resumeFrom);

@@ -1,6 +1,7 @@
 using System.Security.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PatrolHub.Grains.Hosting;
 using PatrolHub.Grains.Journal;
@@ -47,7 +48,7 @@ public static partial class HubHostingExtensions
         builder.Services.AddSingleton<CallerIdentities>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SqliteJournal>();
-        builder.Services.AddSingleton<IJournal>(sp => sp.GetRequiredService<SqliteJournal>());
+        builder.Services.TryAddSingleton<IJournal>(sp => sp.GetRequiredService<SqliteJournal>());
         builder.Services.AddSingleton<FeedHub>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedHub>());
         builder.Services.AddGrpc(options =>

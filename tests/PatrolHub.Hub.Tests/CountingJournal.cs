@@ -1,0 +1,25 @@
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Journal;
+
+namespace PatrolHub.Hub.Tests;
+
+/// <summary>The hub's journal, counting the feed reads made through it.</summary>
+public sealed class CountingJournal(IJournal inner) : IJournal
+{
+    private int _feedReads;
+
+    public int FeedReads => Volatile.Read(ref _feedReads);
+
+    public Task<LogHead> ReadHeadAsync(SectorId sector, CancellationToken cancellationToken = default) => inner.ReadHeadAsync(sector, cancellationToken);
+
+    public Task AppendAsync(SectorId sector, LogHead head, IReadOnlyList<SealedRecord> records, CancellationToken cancellationToken = default) =>
+        inner.AppendAsync(sector, head, records, cancellationToken);
+
+    public Task<IReadOnlyList<JournalRecord>> ReadFeedAsync(Feed feed, long after, long upTo = long.MaxValue, int limit = int.MaxValue, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _feedReads);
+        return inner.ReadFeedAsync(feed, after, upTo, limit, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<JournalRecord>> ReadAsync(JournalQuery query, CancellationToken cancellationToken = default) => inner.ReadAsync(query, cancellationToken);
+}
