@@ -25,6 +25,7 @@ public static partial class HubHostingExtensions
         var certificateOptions = builder.Configuration.GetSection(CertificateOptions.Section).Get<CertificateOptions>() ?? new CertificateOptions();
         string? createdPki = null;
         var certificates = HubCertificates.Load(hub, certificateOptions, folder => createdPki = folder);
+        var identities = new CallerIdentities(certificates, TimeProvider.System);
 
         builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).Validated(o => o.Validate());
         builder.Services.AddOptions<JournalOptions>()
@@ -39,13 +40,13 @@ public static partial class HubHostingExtensions
                 https.ServerCertificate = certificates.Server;
                 https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
                 https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-                https.ClientCertificateValidation = (certificate, _, _) => certificates.IssuerOf(certificate) is not null;
+                https.ClientCertificateValidation = (certificate, _, _) => identities.IsAcceptable(certificate);
             });
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
         });
 
         builder.Services.AddSingleton(certificates);
-        builder.Services.AddSingleton<CallerIdentities>();
+        builder.Services.AddSingleton(identities);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SqliteJournal>();
         builder.Services.TryAddSingleton<IJournal>(sp => sp.GetRequiredService<SqliteJournal>());

@@ -49,8 +49,9 @@ public sealed class HubCertificates(X509Certificate2 server, IReadOnlyDictionary
         });
     }
 
-    /// <summary>The nation whose CA issued a client certificate, or null if neither did.</summary>
-    public Nation? IssuerOf(X509Certificate2 certificate)
+    /// <summary>The nation whose CA issued a client certificate for client authentication, with the time the chain
+    /// stops being valid (the earliest expiry in it); null if neither CA did. Builds a chain per CA: cache the answer.</summary>
+    public (Nation Nation, DateTimeOffset ValidUntil)? IssuerOf(X509Certificate2 certificate, DateTimeOffset now)
     {
         foreach (var (nation, ca) in clientCas)
         {
@@ -58,8 +59,10 @@ public sealed class HubCertificates(X509Certificate2 server, IReadOnlyDictionary
             chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             chain.ChainPolicy.CustomTrustStore.Add(ca);
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.VerificationTime = now.UtcDateTime;
             chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2"));
-            if (chain.Build(certificate)) return nation;
+            if (chain.Build(certificate))
+                return (nation, chain.ChainElements.Min(e => new DateTimeOffset(e.Certificate.NotAfter.ToUniversalTime())));
         }
 
         return null;
