@@ -1,60 +1,90 @@
 using System.CommandLine;
 using System.Globalization;
+using PatrolHub.Client.Simulation;
 
 namespace PatrolHub.Client.Cli;
 
 internal static class SimulateCommand
 {
+    private static readonly string[] AllSectors = ["SDC", "ELC", "YUM", "TCA", "EPT", "BBT", "DRT", "LRT", "RGV"];
+
     public static Command Build()
     {
-        var sector = new Option<string>("--sector") { Description = "Sector code", DefaultValueFactory = _ => "TCA" };
-        var pairs = new Option<int>("--pairs") { Description = "Mirrored pairs to drive", DefaultValueFactory = _ => 10 };
+        var sector = new Option<string>("--sector", "--sectors") { Description = "Sector code, a comma list, or 'all' (pairs spread evenly)", DefaultValueFactory = _ => "TCA" };
+        var pairs = new Option<int>("--pairs") { Description = "Mirrored pairs to drive, in all", DefaultValueFactory = _ => 10 };
         var rate = new Option<double>("--rate") { Description = "Positions per second per unit", DefaultValueFactory = _ => 1 };
         var duration = new Option<string>("--duration") { Description = "How long to stream, e.g. 60s", DefaultValueFactory = _ => "30s" };
-        var alerts = new Option<double>("--alerts") { Description = "Alerts per minute raised by random units, to time their fan-out (each is then resolved)" };
-        var command = new Command("simulate", "Drive mirrored pairs through the real API and report throughput and latency") { sector, pairs, rate, duration, alerts };
+        var window = new Option<int>("--window") { Description = "Positions a unit may have unacknowledged; a scheduled one past it is not sent", DefaultValueFactory = _ => 32 };
+        var connectRate = new Option<double>("--connect-rate") { Description = "Units connected per second before streaming starts", DefaultValueFactory = _ => 500 };
+        var alerts = new Option<double>("--alerts") { Description = "Alerts per minute raised by random units of the first sector, to time their fan-out (each is then resolved)" };
+        var command = new Command("simulate", "Drive mirrored pairs through the real API, open loop, and report throughput and latency")
+        {
+            sector, pairs, rate, duration, window, connectRate, alerts,
+        };
         command.SetAction(async (result, cancellationToken) =>
         {
+            var sectors = Sectors(result.GetValue(sector)!);
             var n = result.GetValue(pairs);
-            if (n is < 1 or > 4999) throw new UsageException("--pairs must be between 1 and 4999.");
+            if (n < 1 || n > 4999 * sectors.Count) throw new UsageException($"--pairs must be between 1 and {4999 * sectors.Count} for {sectors.Count} sector(s).");
             var hz = result.GetValue(rate);
             if (hz is <= 0 or > 50) throw new UsageException("--rate must be above 0 and at most 50.");
-            var output = GlobalOptions.Output(result);
-            var simulation = new Simulation.Simulation(
-                GlobalOptions.Connection(result, requireIdentity: false), GlobalOptions.Pki(result), output.Json ? null : Console.Out);
+            var w = result.GetValue(window);
+            if (w is < 1 or > 1024) throw new UsageException("--window must be between 1 and 1024.");
+            var perSecond = result.GetValue(connectRate);
+            if (perSecond is <= 0 or > 100_000) throw new UsageException("--connect-rate must be above 0 and at most 100000.");
             var perMinute = result.GetValue(alerts);
             if (perMinute is < 0 or > 600) throw new UsageException("--alerts must be between 0 and 600 per minute.");
-            var report = await simulation.RunAsync(result.GetValue(sector)!, n, hz, Durations.Parse(result.GetValue(duration)!), perMinute, cancellationToken);
-            output.Write(
-                new
-                {
-                    type = "simulation",
-                    pairs = report.Pairs,
-                    seconds = Math.Round(report.Duration.TotalSeconds, 1),
-                    acknowledged = report.Acknowledged,
-                    updates_per_second = Math.Round(report.UpdatesPerSecond, 1),
-                    ack_p50_ms = Math.Round(report.AckP50Ms, 2),
-                    ack_p99_ms = Math.Round(report.AckP99Ms, 2),
-                    delivered = report.Delivered,
-                    delivery_p50_ms = Math.Round(report.DeliveryP50Ms, 2),
-                    delivery_p99_ms = Math.Round(report.DeliveryP99Ms, 2),
-                    reconnects = report.Reconnects,
-                    alerts_raised = report.AlertsRaised,
-                    alert_partner_p50_ms = Math.Round(report.AlertPartnerP50Ms, 2),
-                    alert_partner_p99_ms = Math.Round(report.AlertPartnerP99Ms, 2),
-                    alert_command_p50_ms = Math.Round(report.AlertCommandP50Ms, 2),
-                    alert_command_p99_ms = Math.Round(report.AlertCommandP99Ms, 2),
-                },
-                string.Create(CultureInfo.InvariantCulture, $"""
-                    {report.Pairs} pairs for {report.Duration.TotalSeconds:F1} s
-                    accepted:  {report.Acknowledged} updates, {report.UpdatesPerSecond:F1} updates/s
-                    ack:       p50 {report.AckP50Ms:F2} ms, p99 {report.AckP99Ms:F2} ms
-                    delivery:  {report.Delivered} partner positions, p50 {report.DeliveryP50Ms:F2} ms, p99 {report.DeliveryP99Ms:F2} ms
-                    reconnects: {report.Reconnects}
-                    alerts:    {report.AlertsRaised} raised; to partner p50 {report.AlertPartnerP50Ms:F2} ms, p99 {report.AlertPartnerP99Ms:F2} ms; to commands p50 {report.AlertCommandP50Ms:F2} ms, p99 {report.AlertCommandP99Ms:F2} ms
-                    """));
+            var output = GlobalOptions.Output(result);
+            var simulation = new Simulation.Simulation(
+                GlobalOptions.Connection(result, requireIdentity: false), GlobalOptions.Pki(result), output.Json ? Console.Error : Console.Out);
+            var options = new SimulationOptions(sectors, n, hz, Durations.Parse(result.GetValue(duration)!))
+            {
+                Window = w,
+                ConnectPerSecond = perSecond,
+                AlertsPerMinute = perMinute,
+            };
+            var report = await simulation.RunAsync(options, cancellationToken);
+            output.Write(Json(report), Text(report));
             return ExitCodes.Ok;
         });
         return command;
     }
+
+    private static List<string> Sectors(string value)
+    {
+        if (value.Equals("all", StringComparison.OrdinalIgnoreCase)) return [.. AllSectors];
+        var sectors = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s.ToUpperInvariant()).Distinct().ToList();
+        if (sectors.Count == 0 || sectors.Any(s => !AllSectors.Contains(s)))
+            throw new UsageException($"--sector must be 'all' or sector codes among {string.Join(", ", AllSectors)}.");
+        return sectors;
+    }
+
+    private static object Json(SimulationReport r) => new
+    {
+        type = "simulation",
+        pairs = r.Pairs,
+        units = r.Units,
+        seconds = Math.Round(r.Duration.TotalSeconds, 1),
+        offered = r.Offered,
+        sent = r.Sent,
+        acknowledged = r.Acknowledged,
+        failed = r.Failed,
+        acknowledged_per_second = Math.Round(r.AcknowledgedPerSecond, 1),
+        ack = r.Ack,
+        delivery = r.Delivery,
+        reconnects = r.Reconnects,
+        refusals = r.Refusals,
+        alerts_raised = r.AlertsRaised,
+        alert_to_partner = r.AlertToPartner,
+        alert_to_commands = r.AlertToCommands,
+    };
+
+    private static string Text(SimulationReport r) => string.Create(CultureInfo.InvariantCulture, $"""
+        {r.Pairs} pairs ({r.Units} units) for {r.Duration.TotalSeconds:F1} s
+        offered:   {r.Offered} positions; sent {r.Sent}; acknowledged {r.Acknowledged} ({r.AcknowledgedPerSecond:F1}/s); failed {r.Failed}
+        ack:       {r.Ack}
+        delivery:  {r.Delivery.Count} partner positions, {r.Delivery}
+        reconnects: {r.Reconnects} ({r.Refusals} refused as overloaded)
+        alerts:    {r.AlertsRaised} raised; to partner {r.AlertToPartner}; to commands {r.AlertToCommands}
+        """);
 }

@@ -1,3 +1,4 @@
+using Google.Rpc;
 using Grpc.Core;
 
 namespace PatrolHub.Client.Connection;
@@ -5,9 +6,29 @@ namespace PatrolHub.Client.Connection;
 /// <summary>Which failures a resuming client rides out, and how long it waits between tries.</summary>
 public static class Retry
 {
+    private static readonly TimeSpan Base = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan Cap = TimeSpan.FromSeconds(15);
+
     public static bool IsTransient(StatusCode code) => code is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown
         or StatusCode.ResourceExhausted or StatusCode.Aborted or StatusCode.DeadlineExceeded or StatusCode.Cancelled;
 
-    public static TimeSpan Backoff(int attempt) =>
-        TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * Math.Pow(2, Math.Min(attempt, 6))) * (0.5 + Random.Shared.NextDouble() / 2));
+    /// <summary>Exponential backoff with jitter (half the step plus a random half), so clients dropped together do not
+    /// come back together: 0.25–0.5 s, 0.5–1 s, 1–2 s, ... up to 7.5–15 s.</summary>
+    public static TimeSpan Backoff(int attempt, Random? random = null)
+    {
+        var step = Math.Min(Cap.TotalMilliseconds, Base.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 10)));
+        return TimeSpan.FromMilliseconds(step * (0.5 + ((random ?? Random.Shared).NextDouble() / 2)));
+    }
+
+    /// <summary>How long the hub asked us to wait (google.rpc.RetryInfo on RESOURCE_EXHAUSTED), if it did.</summary>
+    public static TimeSpan? RetryAfter(RpcException e) => e.GetRpcStatus()?.GetDetail<RetryInfo>()?.RetryDelay?.ToTimeSpan();
+
+    /// <summary>The wait before the next try: the backoff, but never less than the hub asked for, jittered up to half again.</summary>
+    public static TimeSpan Delay(int attempt, Exception? failure, Random? random = null)
+    {
+        var backoff = Backoff(attempt, random);
+        if (failure is not RpcException rpc || RetryAfter(rpc) is not { } asked) return backoff;
+        var hinted = asked * (1 + ((random ?? Random.Shared).NextDouble() / 2));
+        return hinted > backoff ? hinted : backoff;
+    }
 }

@@ -18,6 +18,7 @@ public sealed class SectorWatch(GrpcChannel channel, string sector, ulong resume
     public async IAsyncEnumerable<SectorUpdate> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var attempt = 0;
+        RpcException? failure = null;
         while (!cancellationToken.IsCancellationRequested)
         {
             using var call = _client.WatchSector(new WatchSectorRequest { Sector = sector, ResumeFrom = Cursor }, cancellationToken: cancellationToken);
@@ -36,6 +37,7 @@ public sealed class SectorWatch(GrpcChannel channel, string sector, ulong resume
                 }
                 catch (RpcException e) when (Retry.IsTransient(e.StatusCode))
                 {
+                    failure = e;
                     break;
                 }
 
@@ -44,7 +46,7 @@ public sealed class SectorWatch(GrpcChannel channel, string sector, ulong resume
                 yield return update;
             }
 
-            await Task.Delay(Retry.Backoff(attempt++), cancellationToken);
+            await Task.Delay(Retry.Delay(attempt++, failure), cancellationToken);
         }
     }
 }

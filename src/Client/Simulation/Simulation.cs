@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Net.Client;
 using PatrolHub.Client.Connection;
@@ -8,117 +9,189 @@ using PatrolHub.V1;
 
 namespace PatrolHub.Client.Simulation;
 
-/// <summary>What a simulation run measured.</summary>
+/// <summary>What to drive: <see cref="Pairs"/> pairs spread over <see cref="Sectors"/>, each unit offering
+/// <see cref="RateHz"/> positions a second on a fixed schedule, with up to <see cref="Window"/> unacknowledged.</summary>
+public sealed record SimulationOptions(IReadOnlyList<string> Sectors, int Pairs, double RateHz, TimeSpan Duration)
+{
+    /// <summary>Positions a unit may have sent and not yet had acknowledged; a scheduled position past it is not sent.</summary>
+    public int Window { get; init; } = 32;
+
+    /// <summary>Units connected per second before streaming starts.</summary>
+    public double ConnectPerSecond { get; init; } = 500;
+
+    /// <summary>Alerts per minute raised by random units of the first sector, their fan-out timed.</summary>
+    public double AlertsPerMinute { get; init; }
+}
+
+/// <summary>What a simulation run measured. Offered: positions the schedule called for; sent: those the window let
+/// out; acknowledged: those the hub recorded; failed: those whose session ended first.</summary>
 public sealed record SimulationReport(
-    int Pairs, TimeSpan Duration, long Acknowledged, double UpdatesPerSecond,
-    double AckP50Ms, double AckP99Ms, long Delivered, double DeliveryP50Ms, double DeliveryP99Ms, int Reconnects,
-    int AlertsRaised, double AlertPartnerP50Ms, double AlertPartnerP99Ms, double AlertCommandP50Ms, double AlertCommandP99Ms);
+    int Pairs, int Units, TimeSpan Duration, long Offered, long Sent, long Acknowledged, long Failed, Latency Ack, Latency Delivery,
+    int Reconnects, int Refusals, int AlertsRaised, Latency AlertToPartner, Latency AlertToCommands)
+{
+    public double AcknowledgedPerSecond => Acknowledged / Duration.TotalSeconds;
+}
 
 /// <summary>
-/// Drives mirrored pairs through the real API: issues unit and command identities from the development CAs,
-/// pairs the units with bilateral consent, and streams simulated patrols from every unit.
+/// Drives mirrored pairs through the real API: issues unit and command identities from the development CAs, pairs the
+/// units with bilateral consent, and streams simulated patrols from every unit over its own connection. Open loop: each
+/// unit sends on its schedule whether or not the hub keeps up, and latency is measured from the scheduled time, so a
+/// slow hub cannot lower the load it is measured under.
 /// </summary>
 public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki pki, TextWriter? progress = null)
 {
     public const int FirstUnitNumber = 5001;
 
-    /// <summary>Runs <paramref name="pairs"/> pairs in <paramref name="sector"/>, each unit sending <paramref name="rateHz"/>
-    /// positions a second for <paramref name="duration"/>. With <paramref name="alertsPerMinute"/> above zero, random units
-    /// also raise alerts over their streams; their fan-out to the partner and to both sector commands is timed, and the
-    /// U.S. command resolves each one.</summary>
-    public async Task<SimulationReport> RunAsync(
-        string sector, int pairs, double rateHz, TimeSpan duration, double alertsPerMinute = 0, CancellationToken cancellationToken = default)
-    {
-        sector = sector.ToUpperInvariant();
-        using var us = connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Command("US", sector)));
-        using var mx = connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Command("MX", sector)));
-        var usCommand = new CommandService.CommandServiceClient(us);
-        var mxCommand = new CommandService.CommandServiceClient(mx);
-        var status = await usCommand.GetSectorAsync(new GetSectorRequest { Sector = sector }, cancellationToken: cancellationToken);
-        var units = Enumerable.Range(FirstUnitNumber, pairs)
-            .Select(n => (Us: $"US-{sector}-{n:D4}", Mx: $"MX-{sector}-{n:D4}", Slot: n))
-            .ToList();
-        await EnsurePairedAsync(usCommand, mxCommand, sector, units, cancellationToken);
+    /// <summary>Runs <paramref name="pairs"/> pairs in one sector, as the demo does.</summary>
+    public Task<SimulationReport> RunAsync(
+        string sector, int pairs, double rateHz, TimeSpan duration, double alertsPerMinute = 0, CancellationToken cancellationToken = default) =>
+        RunAsync(new SimulationOptions([sector], pairs, rateHz, duration) { AlertsPerMinute = alertsPerMinute }, cancellationToken);
 
-        var ackMs = new ConcurrentBag<double>();
-        var deliveryMs = new ConcurrentBag<double>();
-        var alerts = new AlertProbe();
-        var started = DateTimeOffset.UtcNow;
+    public async Task<SimulationReport> RunAsync(SimulationOptions options, CancellationToken cancellationToken = default)
+    {
+        var sectors = await PrepareAsync(options, cancellationToken);
+        var units = sectors.SelectMany(s => s.Units).ToList();
+        var measured = new Measurements();
+        var sessions = new List<(SimulatedUnit Unit, UnitSession Session, GrpcChannel Channel)>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var simulated = units.SelectMany(u => new[] { (Id: u.Us, IsUs: true, u.Slot), (Id: u.Mx, IsUs: false, u.Slot) }).ToList();
-        var sessions = new List<(UnitSession Session, GrpcChannel Channel)>();
+        var started = Stopwatch.GetTimestamp();
         try
         {
-            foreach (var unit in simulated)
-            {
-                var channel = connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Unit(unit.Id)));
-                sessions.Add((new UnitSession(channel, unit.Id), channel));
-            }
-
-            var welcomes = await Task.WhenAll(sessions.Select(s => s.Session.StartAsync(cancellationToken)));
-            progress?.WriteLine($"{pairs} pairs active in {sector}, {sessions.Count} units connected; streaming at {rateHz} Hz");
-            started = DateTimeOffset.UtcNow;
-            stop.CancelAfter(duration);
-            var tasks = simulated.Select((unit, i) =>
-            {
-                var track = new TrackSimulator(status.Sector.Boundary, unit.IsUs, unit.Slot);
-                var session = sessions[i].Session;
-                var phase = TimeSpan.FromSeconds(Random.Shared.NextDouble() / rateHz);
-                return Task.WhenAll(
-                    PatrolLoop.RunAsync(session, PositionSource.Simulated(track), rateHz, welcomes[i].LastSequence,
-                        (_, _, latency) => ackMs.Add(latency.TotalMilliseconds), stop.Token, phase),
-                    MeasureDeliveryAsync(session, deliveryMs, alerts, stop.Token));
-            });
-            var probing = alertsPerMinute > 0
-                ? alerts.RunAsync(us, mx, sector, [.. sessions.Select(s => s.Session)], alertsPerMinute, stop.Token)
+            var welcomes = await ConnectAsync(units, options.ConnectPerSecond, sessions, cancellationToken);
+            progress?.WriteLine($"streaming: {options.Pairs} pairs in {string.Join(",", sectors.Select(s => s.Code))}, {sessions.Count} units connected; "
+                + $"{options.RateHz} Hz each, window {options.Window}");
+            started = Stopwatch.GetTimestamp();
+            stop.CancelAfter(options.Duration);
+            var first = sectors[0];
+            var probing = options.AlertsPerMinute > 0
+                ? measured.Alerts.RunAsync(first.UsCommand, first.MxCommand, first.Code,
+                    [.. sessions.Where(s => s.Unit.Sector == first.Code).Select(s => s.Session)], options.AlertsPerMinute, stop.Token)
                 : Task.CompletedTask;
-            await Task.WhenAll([.. tasks, probing]);
+            await Task.WhenAll([
+                .. sessions.Select((s, i) => Task.WhenAll(
+                    StreamAsync(s.Unit, s.Session, welcomes[i].LastSequence, options, measured, stop.Token),
+                    ReceiveAsync(s.Session, measured, stop.Token))),
+                probing]);
         }
         finally
         {
-            foreach (var (session, channel) in sessions)
+            foreach (var (_, session, channel) in sessions)
             {
                 await session.DisposeAsync();
                 channel.Dispose();
             }
+
+            foreach (var sector in sectors) sector.Dispose();
         }
 
         foreach (var reason in sessions.Where(s => s.Session.LastDisconnect is not null).GroupBy(s => s.Session.LastDisconnect!.Message))
             progress?.WriteLine($"{reason.Count()} units reconnected after: {reason.Key}");
-        var elapsed = DateTimeOffset.UtcNow - started;
         return new SimulationReport(
-            pairs, elapsed, ackMs.Count, ackMs.Count / elapsed.TotalSeconds,
-            Percentile(ackMs, 0.50), Percentile(ackMs, 0.99), deliveryMs.Count, Percentile(deliveryMs, 0.50), Percentile(deliveryMs, 0.99),
-            sessions.Sum(s => s.Session.Reconnects),
-            alerts.Raised, Percentile(alerts.PartnerMs, 0.50), Percentile(alerts.PartnerMs, 0.99),
-            Percentile(alerts.CommandMs, 0.50), Percentile(alerts.CommandMs, 0.99));
+            options.Pairs, units.Count, Stopwatch.GetElapsedTime(started), measured.Offered, measured.Sent, Volatile.Read(ref measured.Acknowledged),
+            measured.Failed, Latency.Of(measured.AckMs), Latency.Of(measured.DeliveryMs),
+            sessions.Sum(s => s.Session.Reconnects), sessions.Sum(s => s.Session.Refusals),
+            measured.Alerts.Raised, Latency.Of(measured.Alerts.PartnerMs), Latency.Of(measured.Alerts.CommandMs));
     }
 
-    private static async Task EnsurePairedAsync(
-        CommandService.CommandServiceClient usCommand, CommandService.CommandServiceClient mxCommand,
-        string sector, IReadOnlyList<(string Us, string Mx, int Slot)> units, CancellationToken cancellationToken)
+    /// <summary>Per sector: its command channels, and its pairs' units, paired with both commands' consent.</summary>
+    private async Task<List<SimulatedSector>> PrepareAsync(SimulationOptions options, CancellationToken cancellationToken)
     {
-        var existing = (await usCommand.ListPairsAsync(new ListPairsRequest { Sector = sector }, cancellationToken: cancellationToken)).Pairs;
-        foreach (var (usUnit, mxUnit, _) in units)
+        var codes = options.Sectors.Select(s => s.ToUpperInvariant()).ToList();
+        var sectors = codes.Select((code, i) => new SimulatedSector(
+            code,
+            connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Command("US", code))),
+            connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Command("MX", code))),
+            options.Pairs / codes.Count + (i < options.Pairs % codes.Count ? 1 : 0))).ToList();
+        await Task.WhenAll(sectors.Select(s => s.PrepareAsync(cancellationToken)));
+        progress?.WriteLine($"{options.Pairs} pairs active");
+        return sectors;
+    }
+
+    private async Task<Welcome[]> ConnectAsync(
+        List<SimulatedUnit> units, double perSecond, List<(SimulatedUnit, UnitSession, GrpcChannel)> sessions, CancellationToken cancellationToken)
+    {
+        var connecting = new List<Task<Welcome>>(units.Count);
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < units.Count; i++)
         {
-            if (existing.Any(p => p.State == PairState.Active && p.UsUnit == usUnit && p.MxUnit == mxUnit)) continue;
-            foreach (var stale in existing.Where(p => p.State == PairState.Active && (p.UsUnit == usUnit || p.MxUnit == mxUnit)))
-                await usCommand.DissolvePairAsync(new PairRequest { PairId = stale.PairId }, cancellationToken: cancellationToken);
-            var proposed = await usCommand.ProposePairAsync(new ProposePairRequest { UsUnit = usUnit, MxUnit = mxUnit }, cancellationToken: cancellationToken);
-            await mxCommand.AcceptPairAsync(new PairRequest { PairId = proposed.PairId }, cancellationToken: cancellationToken);
+            var due = TimeSpan.FromSeconds(i / perSecond) - Stopwatch.GetElapsedTime(started);
+            if (due > TimeSpan.Zero) await Task.Delay(due, cancellationToken);
+            var channel = connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Unit(units[i].Id)));
+            var session = new UnitSession(channel, units[i].Id);
+            sessions.Add((units[i], session, channel));
+            connecting.Add(session.StartAsync(cancellationToken));
+        }
+
+        return await Task.WhenAll(connecting);
+    }
+
+    /// <summary>Offers a position every period from a random phase; sends it if the window allows, and times its
+    /// acknowledgement from when it was due.</summary>
+    private static async Task StreamAsync(SimulatedUnit unit, UnitSession session, ulong lastSequence, SimulationOptions options, Measurements measured, CancellationToken cancellationToken)
+    {
+        var period = TimeSpan.FromSeconds(1 / options.RateHz);
+        var source = PositionSource.Simulated(unit.Track);
+        var inFlight = 0;
+        var sending = new List<Task>();
+        try
+        {
+            await Task.Delay(period * Random.Shared.NextDouble(), cancellationToken);
+            var origin = DateTimeOffset.UtcNow;
+            long due = 0;
+            using var timer = new PeriodicTimer(period);
+            do
+            {
+                // A late tick still counts every position that fell due meanwhile: the schedule, not the timer, is the load.
+                var now = DateTimeOffset.UtcNow;
+                var dueNow = (long)((now - origin) / period) + 1;
+                measured.Offer(dueNow - due);
+                due = dueNow;
+                if (Volatile.Read(ref inFlight) >= options.Window || source.FixAt(now) is not var (lat, lon, heading, speed)) continue;
+                var scheduled = origin + (period * (due - 1));
+                var update = PatrolLoop.Update(++lastSequence, scheduled, lat, lon, heading, speed);
+                Interlocked.Increment(ref inFlight);
+                Interlocked.Increment(ref measured.SentCount);
+                sending.Add(SendAsync(session, update, scheduled, measured, () => Interlocked.Decrement(ref inFlight)));
+                if (sending.Count > 4 * options.Window) sending.RemoveAll(t => t.IsCompleted);
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The run is over; what is in flight gets a moment to be acknowledged.
+        }
+
+        await Task.WhenAny(Task.WhenAll(sending), Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
+    }
+
+    private static async Task SendAsync(UnitSession session, PositionUpdate update, DateTimeOffset scheduled, Measurements measured, Action done)
+    {
+        try
+        {
+            await session.SendAsync(update);
+            Interlocked.Increment(ref measured.Acknowledged);
+            measured.AckMs.Add((DateTimeOffset.UtcNow - scheduled).TotalMilliseconds);
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException or OperationCanceledException)
+        {
+            Interlocked.Increment(ref measured.FailedCount);
+        }
+        finally
+        {
+            done();
         }
     }
 
-    private static async Task MeasureDeliveryAsync(UnitSession session, ConcurrentBag<double> deliveryMs, AlertProbe alerts, CancellationToken cancellationToken)
+    private static async Task ReceiveAsync(UnitSession session, Measurements measured, CancellationToken cancellationToken)
     {
         try
         {
             await foreach (var message in session.Events.ReadAllAsync(cancellationToken))
             {
                 if (message.PartnerPosition is { } position)
-                    deliveryMs.Add((DateTimeOffset.UtcNow - position.GnssTime.ToDateTimeOffset()).TotalMilliseconds);
+                    measured.DeliveryMs.Add((DateTimeOffset.UtcNow - position.GnssTime.ToDateTimeOffset()).TotalMilliseconds);
                 else if (message.Alert is { } alert)
-                    alerts.AtPartner(alert);
+                    measured.Alerts.AtPartner(alert);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -127,13 +200,67 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         }
         catch (RpcException)
         {
-            // The session failed; its sender reports the error.
+            // The session failed; its sends report it.
         }
     }
 
-    private static double Percentile(IEnumerable<double> values, double p)
+    private sealed class Measurements
     {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
+        public long OfferedCount;
+        public long SentCount;
+        public long Acknowledged;
+        public long FailedCount;
+
+        public ConcurrentBag<double> AckMs { get; } = [];
+
+        public ConcurrentBag<double> DeliveryMs { get; } = [];
+
+        public AlertProbe Alerts { get; } = new();
+
+        public long Offered => Volatile.Read(ref OfferedCount);
+
+        public long Sent => Volatile.Read(ref SentCount);
+
+        public long Failed => Volatile.Read(ref FailedCount);
+
+        public void Offer(long count) => Interlocked.Add(ref OfferedCount, count);
+    }
+
+    private sealed record SimulatedUnit(string Id, string Sector, TrackSimulator Track);
+
+    private sealed class SimulatedSector(string code, GrpcChannel us, GrpcChannel mx, int pairs) : IDisposable
+    {
+        public string Code => code;
+
+        public GrpcChannel UsCommand => us;
+
+        public GrpcChannel MxCommand => mx;
+
+        public List<SimulatedUnit> Units { get; } = [];
+
+        public async Task PrepareAsync(CancellationToken cancellationToken)
+        {
+            var usCommand = new CommandService.CommandServiceClient(us);
+            var mxCommand = new CommandService.CommandServiceClient(mx);
+            var status = await usCommand.GetSectorAsync(new GetSectorRequest { Sector = code }, cancellationToken: cancellationToken);
+            var pairsWanted = Enumerable.Range(FirstUnitNumber, pairs).Select(n => (Us: $"US-{code}-{n:D4}", Mx: $"MX-{code}-{n:D4}", Slot: n)).ToList();
+            var existing = (await usCommand.ListPairsAsync(new ListPairsRequest { Sector = code }, cancellationToken: cancellationToken)).Pairs;
+            foreach (var (usUnit, mxUnit, slot) in pairsWanted)
+            {
+                Units.Add(new SimulatedUnit(usUnit, code, new TrackSimulator(status.Sector.Boundary, usSide: true, slot)));
+                Units.Add(new SimulatedUnit(mxUnit, code, new TrackSimulator(status.Sector.Boundary, usSide: false, slot)));
+                if (existing.Any(p => p.State == PairState.Active && p.UsUnit == usUnit && p.MxUnit == mxUnit)) continue;
+                foreach (var stale in existing.Where(p => p.State == PairState.Active && (p.UsUnit == usUnit || p.MxUnit == mxUnit)))
+                    await usCommand.DissolvePairAsync(new PairRequest { PairId = stale.PairId }, cancellationToken: cancellationToken);
+                var proposed = await usCommand.ProposePairAsync(new ProposePairRequest { UsUnit = usUnit, MxUnit = mxUnit }, cancellationToken: cancellationToken);
+                await mxCommand.AcceptPairAsync(new PairRequest { PairId = proposed.PairId }, cancellationToken: cancellationToken);
+            }
+        }
+
+        public void Dispose()
+        {
+            us.Dispose();
+            mx.Dispose();
+        }
     }
 }

@@ -22,17 +22,7 @@ public static class PatrolLoop
             {
                 var now = DateTimeOffset.UtcNow;
                 if (source.FixAt(now) is not var (lat, lon, heading, speed)) break;
-                var update = new PositionUpdate
-                {
-                    Sequence = ++sequence,
-                    GnssTime = Timestamp.FromDateTimeOffset(now),
-                    Latitude = lat,
-                    Longitude = lon,
-                    AccuracyM = 5,
-                    HeadingDeg = (float)heading % 360,
-                    SpeedMps = (float)speed,
-                    Status = UnitStatus.OnPatrol,
-                };
+                var update = Update(++sequence, now, lat, lon, heading, speed);
                 var ack = await session.SendAsync(update, cancellationToken);
                 count++;
                 acknowledged?.Invoke(update, ack, DateTimeOffset.UtcNow - now);
@@ -46,4 +36,17 @@ public static class PatrolLoop
 
         return count;
     }
+
+    /// <summary>A position on patrol, as a GNSS receiver with 5 m accuracy would give it.</summary>
+    public static PositionUpdate Update(ulong sequence, DateTimeOffset at, double latitude, double longitude, double headingDeg, double speedMps) => new()
+    {
+        Sequence = sequence,
+        GnssTime = Timestamp.FromDateTimeOffset(at),
+        Latitude = latitude,
+        Longitude = longitude,
+        AccuracyM = 5,
+        HeadingDeg = (float)headingDeg % 360,
+        SpeedMps = (float)speedMps,
+        Status = UnitStatus.OnPatrol,
+    };
 }

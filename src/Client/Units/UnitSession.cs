@@ -49,6 +49,9 @@ public sealed class UnitSession : IAsyncDisposable
     /// <summary>How many times the session has reconnected.</summary>
     public int Reconnects { get; private set; }
 
+    /// <summary>How many times the hub refused the stream as overloaded (RESOURCE_EXHAUSTED) and the session waited as asked.</summary>
+    public int Refusals { get; private set; }
+
     /// <summary>Why the connection last dropped, if it has.</summary>
     public Exception? LastDisconnect { get; private set; }
 
@@ -162,6 +165,7 @@ public sealed class UnitSession : IAsyncDisposable
             {
                 // Transient: reconnect below and resume.
                 LastDisconnect = e;
+                if (e is RpcException { StatusCode: StatusCode.ResourceExhausted }) Refusals++;
             }
             finally
             {
@@ -171,7 +175,7 @@ public sealed class UnitSession : IAsyncDisposable
             Reconnects++;
             try
             {
-                await Task.Delay(Retry.Backoff(attempt++), _stop.Token);
+                await Task.Delay(Retry.Delay(attempt++, LastDisconnect), _stop.Token);
             }
             catch (OperationCanceledException)
             {
@@ -246,18 +250,14 @@ public sealed class UnitSession : IAsyncDisposable
 
     private void Acknowledge(Ack ack)
     {
-        TaskCompletionSource<Ack>? pending = null;
+        // Every position gets its own ack, in order; one still waiting below this one waits for its own.
+        (PositionUpdate Update, TaskCompletionSource<Ack> Ack) pending;
         lock (_unacked)
         {
-            // Acks come in sequence order; anything at or below this one is recorded.
-            foreach (var sequence in _unacked.Keys.TakeWhile(s => s <= ack.Sequence).ToList())
-            {
-                if (sequence == ack.Sequence) pending = _unacked[sequence].Ack;
-                _unacked.Remove(sequence);
-            }
+            if (!_unacked.Remove(ack.Sequence, out pending)) return;
         }
 
-        pending?.TrySetResult(ack);
+        pending.Ack.TrySetResult(ack);
     }
 
     private static async Task TryWriteAsync(AsyncDuplexStreamingCall<UnitMessage, HubMessage> call, UnitMessage message)

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Runs the relay yardstick and the hub back to back under the same `patrolhub simulate` load and prints one table.
+
+    python3 bench/run.py --pairs 2000 [--sector TCA|all] [--rate 1] [--duration 60s] [--window 32] [--connect-rate 500]
+
+Each server runs on this machine as a Release build, on a fresh data folder and one development PKI; the load generator
+shares the machine. Server CPU is utime+stime from /proc, from the moment streaming starts to the end of the run; peak
+RSS is VmHWM. Pass --json FILE to keep the raw figures.
+"""
+import argparse, json, os, signal, subprocess, sys, tempfile, threading, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENT = ROOT / "src/Client/bin/Release/net10.0/patrolhub.dll"
+HUB = ROOT / "src/Hub/bin/Release/net10.0/PatrolHub.Hub.dll"
+RELAY = ROOT / "bench/Relay/bin/Release/net10.0/PatrolHub.Relay.dll"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def peak_rss_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start(name, command, work, ready):
+    log = open(work / f"{name}.log", "w")
+    process = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = threading.Event()
+
+    def pump():
+        for line in process.stdout:
+            log.write(line)
+            log.flush()
+            if ready in line:
+                seen.set()
+    threading.Thread(target=pump, daemon=True).start()
+    if not seen.wait(90):
+        process.kill()
+        sys.exit(f"{name} did not start; see {work / (name + '.log')}")
+    return process
+
+
+def stop(process):
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def simulate(url, work, args, server):
+    command = ["dotnet", str(CLIENT), "--hub", url, "--ca", str(work / "certs/hub-ca.crt"), "--certs", str(work / "certs"), "--json",
+               "simulate", "--sector", args.sector, "--pairs", str(args.pairs), "--rate", str(args.rate), "--duration", args.duration,
+               "--window", str(args.window), "--connect-rate", str(args.connect_rate)]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    marks = {}
+
+    def progress():
+        for line in run.stderr:
+            sys.stderr.write(f"  [{line.strip()}]\n")
+            if line.startswith("streaming"):
+                marks["cpu"] = cpu_seconds(server.pid)
+                marks["at"] = time.monotonic()
+    reader = threading.Thread(target=progress, daemon=True)
+    reader.start()
+    out, _ = run.communicate()
+    reader.join(5)
+    if run.returncode != 0:
+        sys.exit(f"simulate failed against {url} (exit {run.returncode})")
+    report = json.loads(out.strip().splitlines()[-1])
+    report["server_cpu_s"] = cpu_seconds(server.pid) - marks.get("cpu", 0)
+    report["server_peak_rss_mb"] = peak_rss_mb(server.pid)
+    report["server_cpu_s_per_1000"] = report["server_cpu_s"] / max(1, report["acknowledged"]) * 1000
+    return report
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pairs", type=int, required=True)
+    parser.add_argument("--sector", default="TCA")
+    parser.add_argument("--rate", type=float, default=1)
+    parser.add_argument("--duration", default="60s")
+    parser.add_argument("--window", type=int, default=32)
+    parser.add_argument("--connect-rate", type=float, default=500)
+    parser.add_argument("--servers", default="relay,hub", help="which to run, in order")
+    parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--json", help="write the raw figures here")
+    args = parser.parse_args()
+
+    if not args.no_build:
+        for project in ("src/Hub", "src/Client", "bench/Relay"):
+            subprocess.run(["dotnet", "build", "-c", "Release", "-v", "q", "--nologo", str(ROOT / project)], check=True, stdout=subprocess.DEVNULL)
+    work = Path(tempfile.mkdtemp(prefix="patrolhub-bench-"))
+    subprocess.run(["dotnet", str(CLIENT), "--certs", str(work / "certs"), "certs", "init"], check=True, stdout=subprocess.DEVNULL)
+    certs = work / "certs"
+    servers = {
+        "relay": (["dotnet", str(RELAY), "--certs", str(certs), "--url", "https://127.0.0.1:7450"], "relay listening", "https://127.0.0.1:7450"),
+        "hub": (["dotnet", str(HUB), "--Hub:Url", "https://127.0.0.1:7451", "--Hub:DataPath", str(work / "hub"),
+                 "--Hub:Certificates:Server", str(certs / "hub.pfx"), "--Hub:Certificates:UsCa", str(certs / "us-ca.crt"),
+                 "--Hub:Certificates:MxCa", str(certs / "mx-ca.crt")], "PatrolHub listening", "https://127.0.0.1:7451"),
+    }
+    results = {}
+    for name in args.servers.split(","):
+        command, ready, url = servers[name]
+        print(f"{name}: {args.pairs} pairs in {args.sector} at {args.rate} Hz for {args.duration}, window {args.window}", file=sys.stderr)
+        server = start(name, command, work, ready)
+        try:
+            results[name] = simulate(url, work, args, server)
+        finally:
+            stop(server)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
+    table(results, args)
+
+
+def table(results, args):
+    names = list(results)
+    def get(report, path):
+        value = report
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        return value
+    rows = [
+        ("offered", "offered", "{:,.0f}"), ("sent", "sent", "{:,.0f}"), ("acknowledged", "acknowledged", "{:,.0f}"),
+        ("accepted/s", "acknowledged_per_second", "{:,.1f}"),
+        ("ack p50 ms", "ack.p50_ms", "{:.2f}"), ("ack p99 ms", "ack.p99_ms", "{:.2f}"), ("ack max ms", "ack.max_ms", "{:.1f}"),
+        ("partner delivered", "delivery.count", "{:,.0f}"),
+        ("partner p50 ms", "delivery.p50_ms", "{:.2f}"), ("partner p99 ms", "delivery.p99_ms", "{:.2f}"), ("partner max ms", "delivery.max_ms", "{:.1f}"),
+        ("reconnects", "reconnects", "{:,.0f}"), ("refused (overload)", "refusals", "{:,.0f}"),
+        ("server CPU-s / 1,000 updates", "server_cpu_s_per_1000", "{:.3f}"), ("server peak RSS MB", "server_peak_rss_mb", "{:,.0f}"),
+    ]
+    print(f"\n{args.pairs * 2} units ({args.pairs} pairs) in {args.sector}, {args.rate} Hz, {args.duration}, window {args.window}\n")
+    header = "| | " + " | ".join(names) + (" | hub / relay |" if len(names) == 2 else " |")
+    print(header)
+    print("|---" * (len(names) + 1 + (1 if len(names) == 2 else 0)) + "|")
+    for label, path, fmt in rows:
+        values = [get(results[n], path) for n in names]
+        cells = [fmt.format(v) if isinstance(v, (int, float)) else "–" for v in values]
+        if len(names) == 2:
+            a, b = values
+            cells.append(f"{b / a:.2f}×" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a else "–")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
