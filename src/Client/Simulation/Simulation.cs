@@ -135,26 +135,24 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         var sending = new List<Task>();
         try
         {
-            await Task.Delay(period * Random.Shared.NextDouble(), cancellationToken);
-            var origin = DateTimeOffset.UtcNow;
-            long due = 0;
-            using var timer = new PeriodicTimer(period);
-            do
+            var origin = DateTimeOffset.UtcNow + (period * Random.Shared.NextDouble());
+            for (long k = 0; ; k++)
             {
-                // A late tick still counts every position that fell due meanwhile: the schedule, not the timer, is the load.
-                var now = DateTimeOffset.UtcNow;
-                var dueNow = (long)((now - origin) / period) + 1;
-                measured.Offer(dueNow - due);
-                due = dueNow;
-                if (Volatile.Read(ref inFlight) >= options.Window || source.FixAt(now) is not var (lat, lon, heading, speed)) continue;
-                var scheduled = origin + (period * (due - 1));
+                var scheduled = origin + (period * k);
+                var wait = scheduled - DateTimeOffset.UtcNow;
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
+                // Running late still counts every position that fell due meanwhile: the schedule, not this loop, is the load.
+                var missed = (long)((DateTimeOffset.UtcNow - scheduled) / period);
+                k += missed;
+                scheduled += period * missed;
+                measured.Offer(missed + 1);
+                if (Volatile.Read(ref inFlight) >= options.Window || source.FixAt(scheduled) is not var (lat, lon, heading, speed)) continue;
                 var update = PatrolLoop.Update(++lastSequence, scheduled, lat, lon, heading, speed);
                 Interlocked.Increment(ref inFlight);
                 Interlocked.Increment(ref measured.SentCount);
                 sending.Add(SendAsync(session, update, scheduled, measured, () => Interlocked.Decrement(ref inFlight)));
                 if (sending.Count > 4 * options.Window) sending.RemoveAll(t => t.IsCompleted);
             }
-            while (await timer.WaitForNextTickAsync(cancellationToken));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
