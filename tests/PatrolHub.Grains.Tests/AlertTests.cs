@@ -20,18 +20,18 @@ public sealed class AlertTests(ClusterFixture fixture)
     {
         var watcher = await fixture.WatchAsync(Drt);
         var (us, mx) = await PairAsync();
-        var raised = await Sector.RaiseAlert(Report(Severity.High), Unit(mx), null);
+        var raised = (await Sector.RaiseAlert(Report(Severity.High), Unit(mx), null)).Alert;
         Assert.Equal((AlertState.Raised, us, (UnitId?)mx), (raised.State, raised.Partner!.Value, raised.RaisedByUnit));
 
-        var acknowledged = await fixture.Client.Alert(raised.Id).Acknowledge(Unit(us));
-        var responding = await fixture.Client.Alert(raised.Id).Respond(UsCommand);
-        var resolved = await fixture.Client.Alert(raised.Id).Resolve(UsCommand, AlertOutcome.Apprehension);
+        var acknowledged = (await fixture.Client.Alert(raised.Id).Acknowledge(Unit(us))).Alert;
+        var responding = (await fixture.Client.Alert(raised.Id).Respond(UsCommand)).Alert;
+        var resolved = (await fixture.Client.Alert(raised.Id).Resolve(UsCommand, AlertOutcome.Apprehension)).Alert;
 
         Assert.Equal(AlertState.Acknowledged, acknowledged.State);
         Assert.Null(acknowledged.EscalatesAt);
         Assert.Equal(AlertState.Responding, responding.State);
         Assert.Equal((AlertState.Resolved, AlertOutcome.Apprehension, "command:US:DRT"), (resolved.State, resolved.Outcome, resolved.LastActor));
-        foreach (var transition in new[] { "raised", "acknowledged", "responding", "resolved" })
+        foreach (var transition in new[] { AlertTransition.Raised, AlertTransition.Acknowledged, AlertTransition.Responding, AlertTransition.Resolved })
             Assert.Equal(transition, (await watcher.NextAsync<AlertChanged>(a => a.Alert.Id == raised.Id)).Transition);
         Assert.DoesNotContain(await Sector.ListAlerts(openOnly: true), a => a.Id == raised.Id);
         Assert.Equal(AlertState.Resolved, (await Sector.ListAlerts(openOnly: false)).Single(a => a.Id == raised.Id).State);
@@ -40,7 +40,7 @@ public sealed class AlertTests(ClusterFixture fixture)
     [Fact]
     public async Task Steps_out_of_order_are_refused_and_change_nothing()
     {
-        var alert = await Sector.RaiseAlert(Report(Severity.Low), MxCommand, null);
+        var alert = (await Sector.RaiseAlert(Report(Severity.Low), MxCommand, null)).Alert;
         await fixture.Client.Alert(alert.Id).Resolve(MxCommand, AlertOutcome.FalseAlarm);
 
         var ack = await Assert.ThrowsAsync<DomainConflictException>(() => fixture.Client.Alert(alert.Id).Acknowledge(UsCommand));
@@ -52,7 +52,7 @@ public sealed class AlertTests(ClusterFixture fixture)
     [Fact]
     public async Task Resolving_needs_an_outcome()
     {
-        var alert = await Sector.RaiseAlert(Report(Severity.Low), MxCommand, null);
+        var alert = (await Sector.RaiseAlert(Report(Severity.Low), MxCommand, null)).Alert;
         var error = await Assert.ThrowsAsync<DomainValidationException>(() => fixture.Client.Alert(alert.Id).Resolve(UsCommand, null));
         Assert.Equal("outcome", error.Field);
         Assert.Equal(AlertState.Raised, (await fixture.Client.Alert(alert.Id).GetAlert()).State);
@@ -78,11 +78,11 @@ public sealed class AlertTests(ClusterFixture fixture)
     public async Task Only_recipients_and_the_sectors_commands_act_on_an_alert()
     {
         var (us, mx) = await PairAsync();
-        var alert = await Sector.RaiseAlert(Report(Severity.Medium), Unit(us), null);
+        var alert = (await Sector.RaiseAlert(Report(Severity.Medium), Unit(us), null)).Alert;
         var stranger = UnitId.Parse($"MX-DRT-{Events.NextNumber()}");
         await Assert.ThrowsAsync<DomainPermissionException>(() => fixture.Client.Alert(alert.Id).Acknowledge(Unit(stranger)));
         await Assert.ThrowsAsync<DomainPermissionException>(() => fixture.Client.Alert(alert.Id).Acknowledge(new Identity(Role.Command, Nation.US, Sector: new SectorId("EPT"))));
-        Assert.Equal(AlertState.Acknowledged, (await fixture.Client.Alert(alert.Id).Acknowledge(Unit(mx))).State);
+        Assert.Equal(AlertState.Acknowledged, (await fixture.Client.Alert(alert.Id).Acknowledge(Unit(mx))).Alert.State);
     }
 
     [Fact]
@@ -93,11 +93,11 @@ public sealed class AlertTests(ClusterFixture fixture)
         var watchers = new Dictionary<UnitId, RecordingObserver>();
         foreach (var unit in new[] { us, mx, other }) watchers[unit] = await fixture.WatchAsync(unit);
 
-        var fromUnit = await Sector.RaiseAlert(Report(Severity.High), Unit(mx), null);
+        var fromUnit = (await Sector.RaiseAlert(Report(Severity.High), Unit(mx), null)).Alert;
         Assert.Equal(fromUnit.Id, (await watchers[us].NextAsync<AlertChanged>()).Alert.Id);
         Assert.Equal(fromUnit.Id, (await watchers[mx].NextAsync<AlertChanged>()).Alert.Id);
 
-        var fromCommand = await Sector.RaiseAlert(Report(Severity.Low), UsCommand, null);
+        var fromCommand = (await Sector.RaiseAlert(Report(Severity.Low), UsCommand, null)).Alert;
         foreach (var unit in new[] { us, mx })
             Assert.Equal(fromCommand.Id, (await watchers[unit].NextAsync<AlertChanged>(a => a.Alert.Id == fromCommand.Id)).Alert.Id);
         // The sector hands out alerts in order, so anything of the unit's alert for the third unit would come first.
@@ -108,7 +108,7 @@ public sealed class AlertTests(ClusterFixture fixture)
     public async Task An_unacknowledged_alert_climbs_to_critical_and_the_joint_centre_then_stops()
     {
         var watcher = await fixture.WatchAsync(Drt);
-        var alert = await Sector.RaiseAlert(Report(Severity.Low), UsCommand, null);
+        var alert = (await Sector.RaiseAlert(Report(Severity.Low), UsCommand, null)).Alert;
         await watcher.NextAsync<AlertChanged>(a => a.Alert.Id == alert.Id);
 
         fixture.Time.Advance(TimeSpan.FromSeconds(119));
@@ -118,7 +118,7 @@ public sealed class AlertTests(ClusterFixture fixture)
         {
             fixture.Time.Advance(TimeSpan.FromSeconds(wait));
             var escalated = await watcher.NextAsync<AlertChanged>(a => a.Alert.Id == alert.Id);
-            Assert.Equal("escalated", escalated.Transition);
+            Assert.Equal(AlertTransition.Escalated, escalated.Transition);
             steps.Add((escalated.Alert.Severity, escalated.Alert.JointCentre, escalated.Alert.Escalations));
         }
 
@@ -130,12 +130,12 @@ public sealed class AlertTests(ClusterFixture fixture)
     public async Task An_acknowledged_alert_does_not_escalate_but_expires_unresolved()
     {
         var watcher = await fixture.WatchAsync(Drt);
-        var alert = await Sector.RaiseAlert(Report(Severity.Critical), MxCommand, null);
+        var alert = (await Sector.RaiseAlert(Report(Severity.Critical), MxCommand, null)).Alert;
         await fixture.Client.Alert(alert.Id).Acknowledge(UsCommand);
 
         fixture.Time.Advance(TimeSpan.FromHours(8));
-        var expired = await watcher.NextAsync<AlertChanged>(a => a.Alert.Id == alert.Id && a.Transition != "raised" && a.Transition != "acknowledged");
-        Assert.Equal(("expired", AlertState.Expired, 0), (expired.Transition, expired.Alert.State, expired.Alert.Escalations));
+        var expired = await watcher.NextAsync<AlertChanged>(a => a.Alert.Id == alert.Id && a.Transition is not (AlertTransition.Raised or AlertTransition.Acknowledged));
+        Assert.Equal((AlertTransition.Expired, AlertState.Expired, 0), (expired.Transition, expired.Alert.State, expired.Alert.Escalations));
     }
 
     private async Task<(UnitId Us, UnitId Mx)> PairAsync()

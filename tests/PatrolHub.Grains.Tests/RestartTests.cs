@@ -50,7 +50,7 @@ public sealed class RestartTests
         Alerts.AlertInfo raised;
         await using (var cluster = await ClusterFixture.StartAsync(temp.Journal, time))
         {
-            raised = await cluster.Client.Sector(rgv).RaiseAlert(AlertTests.Report(Alerts.Severity.Critical), new Identity(Role.Command, Nation.MX, Sector: rgv), null);
+            raised = (await cluster.Client.Sector(rgv).RaiseAlert(AlertTests.Report(Alerts.Severity.Critical), new Identity(Role.Command, Nation.MX, Sector: rgv), null)).Alert;
             time.Advance(TimeSpan.FromSeconds(20));
         }
 
@@ -65,7 +65,7 @@ public sealed class RestartTests
             Assert.Equal(0, (await cluster.Client.Alert(raised.Id).GetAlert()).Escalations);
             time.Advance(TimeSpan.FromSeconds(1));
 
-            var escalated = await observer.NextAsync<Alerts.AlertChanged>(a => a.Transition == "escalated");
+            var escalated = await observer.NextAsync<Alerts.AlertChanged>(a => a.Transition == Alerts.AlertTransition.Escalated);
             Assert.Equal(raised.Id, escalated.Alert.Id);
             Assert.True(escalated.Alert.JointCentre);
             Assert.Equal(raised.RaisedAt + TimeSpan.FromSeconds(30), escalated.Alert.ChangedAt);

@@ -51,7 +51,7 @@ public sealed class SectorStatusTests(ClusterFixture fixture)
         await Report(us, 1, Lrt.StartKm + 100);
         await Report(mx, 1, Lrt.StartKm + 101);
         var command = new Identity(Role.Command, Nation.MX, Sector: Lrt.Id);
-        var alert = await fixture.Client.Sector(Lrt.Id).RaiseAlert(AlertTests.Report(Severity.Critical), command, null);
+        var alert = (await fixture.Client.Sector(Lrt.Id).RaiseAlert(AlertTests.Report(Severity.Critical), command, null)).Alert;
 
         var status = await fixture.Client.Sector(Lrt.Id).GetStatus();
 

@@ -33,7 +33,7 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
 
     public Task Wake() => Task.CompletedTask;
 
-    public async Task<AlertInfo> Raise(AlertReport report, Identity by, UnitId? partner, string? traceParent)
+    public async Task<AlertChanged> Raise(AlertReport report, Identity by, UnitId? partner, string? traceParent)
     {
         if (_alert is not null) throw new DomainConflictException($"alert {_id} already exists.");
         Validate(report);
@@ -44,27 +44,27 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
             _id, report, report.Severity, SectorCatalog.Default.Boundary.Locate(report.Point), by.Name, by.Nation, by.Unit, partner,
             AlertState.Raised, null, 0, false, by.Name, now, now, now + _options.DeadlineFor(report.Severity), now + _options.Expiry,
             span?.Id ?? traceParent);
-        return await RecordAsync(alert, "raised");
+        return await RecordAsync(alert, AlertTransition.Raised);
     }
 
-    public Task<AlertInfo> Acknowledge(Identity by)
+    public Task<AlertChanged> Acknowledge(Identity by)
     {
         var alert = Handleable(by, "acknowledged", AlertState.Raised);
-        return RecordAsync(alert with { State = AlertState.Acknowledged, EscalatesAt = null, LastActor = by.Name }, "acknowledged");
+        return RecordAsync(alert with { State = AlertState.Acknowledged, EscalatesAt = null, LastActor = by.Name }, AlertTransition.Acknowledged);
     }
 
-    public Task<AlertInfo> Respond(Identity by)
+    public Task<AlertChanged> Respond(Identity by)
     {
         var alert = Handleable(by, "marked responding", AlertState.Raised, AlertState.Acknowledged);
-        return RecordAsync(alert with { State = AlertState.Responding, EscalatesAt = null, LastActor = by.Name }, "responding");
+        return RecordAsync(alert with { State = AlertState.Responding, EscalatesAt = null, LastActor = by.Name }, AlertTransition.Responding);
     }
 
-    public Task<AlertInfo> Resolve(Identity by, AlertOutcome? outcome)
+    public Task<AlertChanged> Resolve(Identity by, AlertOutcome? outcome)
     {
         if (outcome is null || !Enum.IsDefined(outcome.Value))
             throw new DomainValidationException("outcome", "an outcome is required to resolve an alert: apprehension, seizure, turned-back, lost-contact or false-alarm.");
         var alert = Handleable(by, "resolved", AlertState.Raised, AlertState.Acknowledged, AlertState.Responding);
-        return RecordAsync(alert with { State = AlertState.Resolved, Outcome = outcome, EscalatesAt = null, LastActor = by.Name }, "resolved");
+        return RecordAsync(alert with { State = AlertState.Resolved, Outcome = outcome, EscalatesAt = null, LastActor = by.Name }, AlertTransition.Resolved);
     }
 
     public async Task CheckDeadlines()
@@ -73,7 +73,7 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
         var now = time.GetUtcNow();
         if (now >= alert.ExpiresAt)
         {
-            await RecordAsync(alert with { State = AlertState.Expired, EscalatesAt = null, LastActor = "hub" }, "expired");
+            await RecordAsync(alert with { State = AlertState.Expired, EscalatesAt = null, LastActor = "hub" }, AlertTransition.Expired);
         }
         else if (alert.EscalatesAt is { } due && now >= due && alert.State == AlertState.Raised)
         {
@@ -86,7 +86,7 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
                 LastActor = "hub",
                 // Up to CRITICAL with the joint centre told; after that nothing is left to escalate to.
                 EscalatesAt = severity == Severity.Critical ? null : now + _options.DeadlineFor(severity),
-            }, "escalated");
+            }, AlertTransition.Escalated);
         }
         else
         {
@@ -128,25 +128,26 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
             throw new DomainValidationException("text", $"text is {report.Text.Length} characters; at most {_options.MaxTextLength} are allowed.");
     }
 
-    private async Task<AlertInfo> RecordAsync(AlertInfo alert, string transition)
+    private async Task<AlertChanged> RecordAsync(AlertInfo alert, AlertTransition transition)
     {
-        using var span = transition == "raised" ? null : HubMetrics.Activity.StartActivity($"alert.{transition}", ActivityKind.Internal, alert.TraceParent);
+        using var span = transition == AlertTransition.Raised ? null : HubMetrics.Activity.StartActivity($"alert.{transition.Name()}", ActivityKind.Internal, alert.TraceParent);
         span?.SetTag("patrolhub.alert", _id.Value);
-        alert = alert with { ChangedAt = time.GetUtcNow() };
+        var changed = new AlertChanged(alert with { ChangedAt = time.GetUtcNow() }, transition);
+        alert = changed.Alert;
         JournalRecord record;
         using (var journaling = HubMetrics.Activity.StartActivity("alert.record"))
         {
             journaling?.SetTag("patrolhub.alert", _id.Value);
-            record = await GrainFactory.SectorLog(alert.Sector).Append(new AlertChanged(alert, transition));
+            record = await GrainFactory.SectorLog(alert.Sector).Append(changed);
             journaling?.SetTag("patrolhub.cursor", record.Cursor);
         }
 
-        HubMetrics.AlertTransitions.Add(1, new KeyValuePair<string, object?>("transition", transition));
-        if (transition == "raised") HubMetrics.OpenAlerts.Add(1);
+        HubMetrics.AlertTransitions.Add(1, new KeyValuePair<string, object?>("transition", transition.Name()));
+        if (transition == AlertTransition.Raised) HubMetrics.OpenAlerts.Add(1);
         else if (!alert.IsOpen) HubMetrics.OpenAlerts.Add(-1);
         _alert = alert;
         Arm();
-        return alert;
+        return changed;
     }
 
     /// <summary>One timer for the nearest deadline; the grain stays active until it fires.</summary>

@@ -78,11 +78,28 @@ public sealed record AlertInfo(
     public bool IsFor(UnitId unit) => RaisedByUnit is null ? unit.Sector == Sector : unit == RaisedByUnit || unit == Partner;
 }
 
-/// <summary>One step of an alert's life: raised, acknowledged, responding, resolved, escalated or expired.</summary>
+/// <summary>The step that brought an alert to its state.</summary>
+public enum AlertTransition
+{
+    Raised = 1,
+    Acknowledged = 2,
+    Responding = 3,
+    Resolved = 4,
+    Escalated = 5,
+    Expired = 6,
+}
+
+/// <summary>One step of an alert's life, and the alert as it stands after it. What the alert grain records and returns.</summary>
 [GenerateSerializer, Immutable]
-public sealed record AlertChanged([property: Id(0)] AlertInfo Alert, [property: Id(1)] string Transition) : HubEvent
+public sealed record AlertChanged([property: Id(0)] AlertInfo Alert, [property: Id(1)] AlertTransition Transition) : HubEvent
 {
     public const string Kind = "alert";
 
     public override JournalKeys Keys() => new(Kind, Alert.Sector, Alert.RaisedByUnit, Alert.Partner, Alert.Id.Value, null);
+}
+
+public static class AlertTransitions
+{
+    /// <summary>The transition as the protocol and the metrics name it: raised, acknowledged, ..., expired.</summary>
+    public static string Name(this AlertTransition transition) => transition.ToString().ToLowerInvariant();
 }

@@ -10,16 +10,16 @@ public interface IAlertGrain : IGrainWithStringKey
 {
     /// <summary>Called by the sector, which numbers alerts and knows the raising unit's partner.</summary>
     [Alias("raise")]
-    Task<AlertInfo> Raise(AlertReport report, Identity by, UnitId? partner, string? traceParent);
+    Task<AlertChanged> Raise(AlertReport report, Identity by, UnitId? partner, string? traceParent);
 
     [Alias("acknowledge")]
-    Task<AlertInfo> Acknowledge(Identity by);
+    Task<AlertChanged> Acknowledge(Identity by);
 
     [Alias("respond")]
-    Task<AlertInfo> Respond(Identity by);
+    Task<AlertChanged> Respond(Identity by);
 
     [Alias("resolve")]
-    Task<AlertInfo> Resolve(Identity by, AlertOutcome? outcome);
+    Task<AlertChanged> Resolve(Identity by, AlertOutcome? outcome);
 
     [ReadOnly, AlwaysInterleave, Alias("get")]
     Task<AlertInfo> GetAlert();

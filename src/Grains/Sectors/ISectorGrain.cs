@@ -40,7 +40,7 @@ public interface ISectorGrain : IGrainWithStringKey
 
     /// <summary>Raises an alert in this sector: numbers it and, for a unit, adds its partner as a recipient.</summary>
     [Alias("raise-alert")]
-    Task<AlertInfo> RaiseAlert(AlertReport report, Identity by, string? traceParent);
+    Task<AlertChanged> RaiseAlert(AlertReport report, Identity by, string? traceParent);
 
     [ReadOnly, AlwaysInterleave, Alias("list-alerts")]
     Task<IReadOnlyList<AlertInfo>> ListAlerts(bool openOnly);

@@ -118,13 +118,13 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
         }
     }
 
-    public async Task<AlertInfo> RaiseAlert(AlertReport report, Identity by, string? traceParent)
+    public async Task<AlertChanged> RaiseAlert(AlertReport report, Identity by, string? traceParent)
     {
         var partner = by.Unit is { } unit ? ActivePair(unit)?.PartnerOf(unit) : null;
         var id = AlertId.Create(_sector.Id, _alerts.Count + 1);
-        var alert = await GrainFactory.Alert(id).Raise(report, by, partner, traceParent);
-        _alerts[id] = alert;
-        return alert;
+        var raised = await GrainFactory.Alert(id).Raise(report, by, partner, traceParent);
+        _alerts[id] = raised.Alert;
+        return raised;
     }
 
     private async Task ApplyAsync(JournalRecord record)

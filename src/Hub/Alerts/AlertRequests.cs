@@ -12,7 +12,7 @@ namespace PatrolHub.Hub.Alerts;
 /// <summary>Alert requests as both services take them: a command's unary call and a unit's stream.</summary>
 internal static class AlertRequests
 {
-    public static Task<AlertInfo> RaiseAsync(IGrainFactory grains, Identity caller, RaiseAlertRequest request)
+    public static Task<AlertChanged> RaiseAsync(IGrainFactory grains, Identity caller, RaiseAlertRequest request)
     {
         var sector = SectorCatalog.Default.Get(SectorId.Parse(request.Sector)).Id;
         Authorize.RaiseIn(caller, sector);
@@ -20,7 +20,7 @@ internal static class AlertRequests
         return grains.Sector(sector).RaiseAlert(AlertMapper.ToDomain(request), caller, Activity.Current?.Id);
     }
 
-    public static Task<AlertInfo> ActAsync(IGrainFactory grains, Identity caller, AlertAction action)
+    public static Task<AlertChanged> ActAsync(IGrainFactory grains, Identity caller, AlertAction action)
     {
         var alert = grains.Alert(AlertId.Parse(action.AlertId));
         return action.Kind switch

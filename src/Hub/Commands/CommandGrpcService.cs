@@ -49,9 +49,9 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedHub feeds, Ti
         {
             await foreach (var record in subscription.ReadAllAsync(after, stop.Token))
             {
-                if (!Visibility.CanSee(caller, record) || ProtoMapper.ToSectorUpdate(record) is not { } update) continue;
+                if (!Visibility.CanSee(caller, record)) continue;
                 using var delivery = AlertTracing.StartDelivery(record, caller.Name);
-                await responseStream.WriteAsync(update, stop.Token);
+                await responseStream.WriteAsync(ProtoMapper.ToSectorUpdate(record), stop.Token);
                 HubMetrics.DeliveryLatency.Record((time.GetUtcNow() - record.RecordedAt).TotalMilliseconds);
             }
         }
@@ -97,20 +97,18 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedHub feeds, Ti
 
     public override async Task<Alert> RaiseAlert(RaiseAlertRequest request, ServerCallContext context)
     {
-        var alert = await AlertRequests.RaiseAsync(grains, IdentityInterceptor.Caller(context), request);
-        return AlertMapper.ToProto(alert, "raised");
+        return AlertMapper.ToProto(await AlertRequests.RaiseAsync(grains, IdentityInterceptor.Caller(context), request));
     }
 
     public override async Task<Alert> AcknowledgeAlert(AlertRequest request, ServerCallContext context) =>
-        AlertMapper.ToProto(await grains.Alert(AlertId.Parse(request.AlertId)).Acknowledge(IdentityInterceptor.Caller(context)), "acknowledged");
+        AlertMapper.ToProto(await grains.Alert(AlertId.Parse(request.AlertId)).Acknowledge(IdentityInterceptor.Caller(context)));
 
     public override async Task<Alert> RespondToAlert(AlertRequest request, ServerCallContext context) =>
-        AlertMapper.ToProto(await grains.Alert(AlertId.Parse(request.AlertId)).Respond(IdentityInterceptor.Caller(context)), "responding");
+        AlertMapper.ToProto(await grains.Alert(AlertId.Parse(request.AlertId)).Respond(IdentityInterceptor.Caller(context)));
 
     public override async Task<Alert> ResolveAlert(ResolveAlertRequest request, ServerCallContext context) =>
         AlertMapper.ToProto(
-            await grains.Alert(AlertId.Parse(request.AlertId)).Resolve(IdentityInterceptor.Caller(context), AlertMapper.ToDomain(request.Outcome)),
-            "resolved");
+            await grains.Alert(AlertId.Parse(request.AlertId)).Resolve(IdentityInterceptor.Caller(context), AlertMapper.ToDomain(request.Outcome)));
 
     public override async Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context)
     {
@@ -118,7 +116,7 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedHub feeds, Ti
         var caller = IdentityInterceptor.Caller(context);
         Authorize.SectorViewer(caller, sector);
         var alerts = await grains.Sector(sector).ListAlerts(request.OpenOnly);
-        return new ListAlertsResponse { Alerts = { alerts.Where(a => Visibility.CanSee(caller, a)).Select(a => AlertMapper.ToProto(a, "")) } };
+        return new ListAlertsResponse { Alerts = { alerts.Where(a => Visibility.CanSee(caller, a)).Select(AlertMapper.ToProto) } };
     }
 
     private static (PairId, Grains.Security.Identity) PairCall(PairRequest request, ServerCallContext context, string action)

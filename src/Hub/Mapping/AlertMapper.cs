@@ -24,7 +24,13 @@ internal static class AlertMapper
 
     public static Proto.Severity ToProto(Severity severity) => (Proto.Severity)severity;
 
-    public static Proto.Alert ToProto(AlertInfo alert, string transition)
+    /// <summary>An alert after one of its steps, naming the step.</summary>
+    public static Proto.Alert ToProto(AlertChanged changed) => ToProto(changed.Alert, changed.Transition.Name());
+
+    /// <summary>An alert as it stands (in lists and status), with no step named.</summary>
+    public static Proto.Alert ToProto(AlertInfo alert) => ToProto(alert, "");
+
+    private static Proto.Alert ToProto(AlertInfo alert, string transition)
     {
         var message = new Proto.Alert
         {

@@ -111,7 +111,7 @@ internal static class ProtoMapper
             Units = { snapshot.Units.Select(ToProto) },
             Pairs = { snapshot.Pairs.Select(ToProto) },
             Cursor = (ulong)snapshot.Cursor,
-            OpenAlerts = { alerts.Select(a => AlertMapper.ToProto(a, "")) },
+            OpenAlerts = { alerts.Select(AlertMapper.ToProto) },
             OpenBySeverity =
             {
                 System.Enum.GetValues<Severity>().Reverse().Select(severity => new Proto.SeverityCount
@@ -125,34 +125,33 @@ internal static class ProtoMapper
         };
     }
 
-    /// <summary>A recorded event as a unit's stream carries it, or null for events units do not receive.</summary>
-    public static Proto.HubMessage? ToHubMessage(JournalRecord record) => ToBody(record) switch
+    /// <summary>A recorded event as a unit's stream carries it.</summary>
+    public static Proto.HubMessage ToHubMessage(JournalRecord record) => ToBody(record) switch
     {
         Proto.Position position => new() { Cursor = (ulong)record.Cursor, PartnerPosition = position },
         Proto.Pair pair => new() { Cursor = (ulong)record.Cursor, Pair = pair },
         Proto.Alert alert => new() { Cursor = (ulong)record.Cursor, Alert = alert },
-        Proto.DriftWarning warning => new() { Cursor = (ulong)record.Cursor, Warning = warning },
-        _ => null,
+        var body => new() { Cursor = (ulong)record.Cursor, Warning = (Proto.DriftWarning)body },
     };
 
-    /// <summary>A recorded event as a sector watch carries it, or null for events watchers do not receive.</summary>
-    public static Proto.SectorUpdate? ToSectorUpdate(JournalRecord record) => ToBody(record) switch
+    /// <summary>A recorded event as a sector watch carries it.</summary>
+    public static Proto.SectorUpdate ToSectorUpdate(JournalRecord record) => ToBody(record) switch
     {
         Proto.Position position => new() { Cursor = (ulong)record.Cursor, Position = position },
         Proto.Pair pair => new() { Cursor = (ulong)record.Cursor, Pair = pair },
         Proto.Alert alert => new() { Cursor = (ulong)record.Cursor, Alert = alert },
-        Proto.DriftWarning warning => new() { Cursor = (ulong)record.Cursor, Warning = warning },
-        _ => null,
+        var body => new() { Cursor = (ulong)record.Cursor, Warning = (Proto.DriftWarning)body },
     };
 
-    /// <summary>The message for a recorded event, the one mapping both kinds of stream wrap.</summary>
-    private static Google.Protobuf.IMessage? ToBody(JournalRecord record) => record.Event switch
+    /// <summary>The message for a recorded event, the one mapping both kinds of stream wrap. Every kind of event has
+    /// one: an event the hub records but cannot send would be lost to its subscribers without a word.</summary>
+    private static Google.Protobuf.IMessage ToBody(JournalRecord record) => record.Event switch
     {
         PositionRecorded => ToProto(record),
         PairChanged changed => ToProto(changed.Pair),
-        AlertChanged changed => AlertMapper.ToProto(changed.Alert, changed.Transition),
+        AlertChanged changed => AlertMapper.ToProto(changed),
         DriftWarning warning => ToProto(warning),
-        _ => null,
+        _ => throw new InvalidOperationException($"a recorded {record.Event.GetType().Name} has no protobuf mapping."),
     };
 
     public static Proto.DriftWarning ToProto(DriftWarning warning) => new()

@@ -79,10 +79,8 @@ internal sealed class PatrolGrpcService(IGrainFactory grains, FeedHub feeds, Tim
             var reply = message.BodyCase switch
             {
                 UnitMessage.BodyOneofCase.Position => await RecordAsync(grain, message.Position),
-                UnitMessage.BodyOneofCase.RaiseAlert => await ReplyAsync(message.RaiseAlert.RequestId, "raised",
-                    () => AlertRequests.RaiseAsync(grains, caller, message.RaiseAlert)),
-                UnitMessage.BodyOneofCase.AlertAction => await ReplyAsync(message.AlertAction.RequestId, message.AlertAction.Kind.ToString().ToLowerInvariant(),
-                    () => AlertRequests.ActAsync(grains, caller, message.AlertAction)),
+                UnitMessage.BodyOneofCase.RaiseAlert => await ReplyAsync(message.RaiseAlert.RequestId, () => AlertRequests.RaiseAsync(grains, caller, message.RaiseAlert)),
+                UnitMessage.BodyOneofCase.AlertAction => await ReplyAsync(message.AlertAction.RequestId, () => AlertRequests.ActAsync(grains, caller, message.AlertAction)),
                 _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "after the hello, a unit sends positions, alert raises and alert actions.")),
             };
             await outbound.WriteAsync(reply, cancellationToken);
@@ -106,12 +104,12 @@ internal sealed class PatrolGrpcService(IGrainFactory grains, FeedHub feeds, Tim
     }
 
     /// <summary>An alert request on the stream is answered in-band: a refusal does not end the unit's stream.</summary>
-    private static async Task<HubMessage> ReplyAsync(string requestId, string transition, Func<Task<AlertInfo>> request)
+    private static async Task<HubMessage> ReplyAsync(string requestId, Func<Task<AlertChanged>> request)
     {
         var reply = new AlertReply { RequestId = requestId };
         try
         {
-            reply.Alert = AlertMapper.ToProto(await request(), transition);
+            reply.Alert = AlertMapper.ToProto(await request());
         }
         catch (Exception e) when (ErrorInterceptor.ToRpcException(e) is { } refused)
         {
@@ -130,9 +128,8 @@ internal sealed class PatrolGrpcService(IGrainFactory grains, FeedHub feeds, Tim
         {
             await foreach (var record in subscription.ReadAllAsync(after, cancellationToken))
             {
-                if (ProtoMapper.ToHubMessage(record) is not { } message) continue;
                 using var delivery = AlertTracing.StartDelivery(record, unit);
-                await outbound.WriteAsync(message, cancellationToken);
+                await outbound.WriteAsync(ProtoMapper.ToHubMessage(record), cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -13,7 +13,7 @@ internal static class AlertTracing
         if (record.Event is not AlertChanged { Alert.TraceParent: { } parent } changed) return null;
         var span = HubMetrics.Activity.StartActivity("alert.deliver", ActivityKind.Producer, parent);
         span?.SetTag("patrolhub.alert", changed.Alert.Id.Value);
-        span?.SetTag("patrolhub.transition", changed.Transition);
+        span?.SetTag("patrolhub.transition", changed.Transition.Name());
         span?.SetTag("patrolhub.subscriber", subscriber);
         return span;
     }
