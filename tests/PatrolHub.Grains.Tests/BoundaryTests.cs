@@ -96,4 +96,60 @@ public sealed class BoundaryTests
         var error = Assert.Throws<DomainNotFoundException>(() => SectorCatalog.Default.Get(new SectorId("XYZ")));
         Assert.Contains("XYZ", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Locating_by_chunks_gives_what_a_search_of_every_segment_and_edge_gives()
+    {
+        var random = new Random(20261127);
+        for (var n = 0; n < 3000; n++)
+        {
+            // Near the line mostly, and some far from it in every direction.
+            var near = Line.Points[random.Next(Line.Points.Count)];
+            var spread = n % 10 == 0 ? 8.0 : 0.2;
+            var point = new GeoPoint(
+                Math.Clamp(near.Latitude + ((random.NextDouble() - 0.5) * spread), -89, 89), near.Longitude + ((random.NextDouble() - 0.5) * spread));
+
+            var (side, distance, chainage) = Exhaustively(point);
+            var located = Line.Locate(point);
+            Assert.Equal(side, located.Side);
+            Assert.Equal(distance, located.DistanceM, 6);
+            Assert.Equal(chainage, located.ChainageKm, 6);
+        }
+    }
+
+    /// <summary>The plain definition: the nearest of all segments in the local projection, and an even-odd test against
+    /// the line closed far to the north.</summary>
+    private static (BoundarySide Side, double DistanceM, double ChainageKm) Exhaustively(GeoPoint p)
+    {
+        const double MetresPerDegree = Math.PI / 180 * 6_371_008.8;
+        var points = Line.Points;
+        var cosLat = Math.Cos(p.Latitude * Math.PI / 180);
+        var (best, chainage, along) = (double.MaxValue, 0.0, 0.0);
+        for (var i = 0; i < points.Count - 1; i++)
+        {
+            double ax = (points[i].Longitude - p.Longitude) * MetresPerDegree * cosLat, ay = (points[i].Latitude - p.Latitude) * MetresPerDegree;
+            double bx = (points[i + 1].Longitude - p.Longitude) * MetresPerDegree * cosLat, by = (points[i + 1].Latitude - p.Latitude) * MetresPerDegree;
+            double dx = bx - ax, dy = by - ay;
+            var t = dx * dx + dy * dy == 0 ? 0 : Math.Clamp(-(ax * dx + ay * dy) / (dx * dx + dy * dy), 0, 1);
+            var d = Math.Sqrt(Math.Pow(ax + t * dx, 2) + Math.Pow(ay + t * dy, 2));
+            var length = Boundary.DistanceM(points[i], points[i + 1]) / 1000;
+            if (d < best) (best, chainage) = (d, along + t * length);
+            along += length;
+        }
+
+        var (first, last) = (points[0], points[^1]);
+        List<(double X, double Y)> polygon = [.. points.Select(q => (q.Longitude, q.Latitude)),
+            (last.Longitude + 10, last.Latitude), (last.Longitude + 10, 60), (first.Longitude - 10, 60), (first.Longitude - 10, first.Latitude)];
+        var inside = false;
+        for (int i = 0, j = polygon.Count - 1; i < polygon.Count; j = i++)
+        {
+            if ((polygon[i].Y > p.Latitude) != (polygon[j].Y > p.Latitude)
+                && p.Longitude < (polygon[j].X - polygon[i].X) * (p.Latitude - polygon[i].Y) / (polygon[j].Y - polygon[i].Y) + polygon[i].X)
+            {
+                inside = !inside;
+            }
+        }
+
+        return (inside ? BoundarySide.US : BoundarySide.MX, best, chainage);
+    }
 }

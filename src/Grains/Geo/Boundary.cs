@@ -10,9 +10,16 @@ namespace PatrolHub.Grains.Geo;
 public sealed class Boundary
 {
     private const double EarthRadiusM = 6_371_008.8;
+    private const double MetresPerDegree = Math.PI / 180 * EarthRadiusM;
+
+    /// <summary>Consecutive segments per chunk: a query looks at every chunk's box, then only into the chunks near it.</summary>
+    private const int ChunkSize = 16;
+
     private readonly GeoPoint[] _points;
     private readonly double[] _chainageKm;
     private readonly (double Lon, double Lat)[] _usSide;
+    private readonly Chunk[] _lineChunks;
+    private readonly Chunk[] _usSideChunks;
 
     public Boundary(IReadOnlyList<GeoPoint> points)
     {
@@ -28,6 +35,8 @@ public sealed class Boundary
         _usSide = [.. _points.Select(p => (p.Longitude, p.Latitude)),
             (last.Longitude + 10, last.Latitude), (last.Longitude + 10, 60), (first.Longitude - 10, 60),
             (first.Longitude - 10, first.Latitude)];
+        _lineChunks = Chunk.Cover([.. _points.Select(p => (p.Longitude, p.Latitude))], closed: false);
+        _usSideChunks = Chunk.Cover(_usSide, closed: true);
     }
 
     public static Boundary Default { get; } = Load();
@@ -41,19 +50,33 @@ public sealed class Boundary
         var best = double.MaxValue;
         var bestChainage = 0.0;
         var cosLat = Math.Cos(point.Latitude * Math.PI / 180);
-        for (var i = 0; i < _points.Length - 1; i++)
+        // Nearest chunks first; a chunk whose box is farther than the best segment so far cannot hold a nearer one.
+        Span<double> lowerBounds = stackalloc double[_lineChunks.Length];
+        for (var c = 0; c < _lineChunks.Length; c++) lowerBounds[c] = _lineChunks[c].DistanceM(point, cosLat);
+        while (true)
         {
-            var (ax, ay) = Project(_points[i], point, cosLat);
-            var (bx, by) = Project(_points[i + 1], point, cosLat);
-            double dx = bx - ax, dy = by - ay;
-            var lengthSquared = dx * dx + dy * dy;
-            var t = lengthSquared == 0 ? 0 : Math.Clamp(-(ax * dx + ay * dy) / lengthSquared, 0, 1);
-            double px = ax + t * dx, py = ay + t * dy;
-            var d = Math.Sqrt(px * px + py * py);
-            if (d < best)
+            var nearest = 0;
+            for (var c = 1; c < lowerBounds.Length; c++)
             {
-                best = d;
-                bestChainage = _chainageKm[i] + t * (_chainageKm[i + 1] - _chainageKm[i]);
+                if (lowerBounds[c] < lowerBounds[nearest]) nearest = c;
+            }
+
+            if (lowerBounds[nearest] >= best) break;
+            lowerBounds[nearest] = double.PositiveInfinity;
+            for (var i = _lineChunks[nearest].First; i < _lineChunks[nearest].End; i++)
+            {
+                var (ax, ay) = Project(_points[i], point, cosLat);
+                var (bx, by) = Project(_points[i + 1], point, cosLat);
+                double dx = bx - ax, dy = by - ay;
+                var lengthSquared = dx * dx + dy * dy;
+                var t = lengthSquared == 0 ? 0 : Math.Clamp(-(ax * dx + ay * dy) / lengthSquared, 0, 1);
+                double px = ax + t * dx, py = ay + t * dy;
+                var d = Math.Sqrt(px * px + py * py);
+                if (d < best)
+                {
+                    best = d;
+                    bestChainage = _chainageKm[i] + t * (_chainageKm[i + 1] - _chainageKm[i]);
+                }
             }
         }
 
@@ -108,24 +131,56 @@ public sealed class Boundary
     }
 
     private static (double X, double Y) Project(GeoPoint p, GeoPoint origin, double cosLat) =>
-        ((p.Longitude - origin.Longitude) * Math.PI / 180 * EarthRadiusM * cosLat,
-         (p.Latitude - origin.Latitude) * Math.PI / 180 * EarthRadiusM);
+        ((p.Longitude - origin.Longitude) * MetresPerDegree * cosLat, (p.Latitude - origin.Latitude) * MetresPerDegree);
 
+    /// <summary>Ray casting eastward over the U.S. side polygon, counting only the edges of chunks the ray can meet.</summary>
     private bool IsOnUsSide(GeoPoint p)
     {
         var inside = false;
-        for (int i = 0, j = _usSide.Length - 1; i < _usSide.Length; j = i++)
+        foreach (var chunk in _usSideChunks)
         {
-            var (xi, yi) = _usSide[i];
-            var (xj, yj) = _usSide[j];
-            if ((yi > p.Latitude) != (yj > p.Latitude)
-                && p.Longitude < (xj - xi) * (p.Latitude - yi) / (yj - yi) + xi)
+            // An edge crosses the ray only if its latitudes straddle the point's and it reaches east of the point.
+            if (p.Latitude < chunk.MinLat || p.Latitude >= chunk.MaxLat || chunk.MaxLon < p.Longitude) continue;
+            for (var i = chunk.First; i < chunk.End; i++)
             {
-                inside = !inside;
+                var (xi, yi) = _usSide[i];
+                var (xj, yj) = _usSide[(i + 1) % _usSide.Length];
+                if ((yi > p.Latitude) != (yj > p.Latitude)
+                    && p.Longitude < (xj - xi) * (p.Latitude - yi) / (yj - yi) + xi)
+                {
+                    inside = !inside;
+                }
             }
         }
 
         return inside;
+    }
+
+    /// <summary>Edges First..End-1 (edge i joins point i to point i+1, wrapping when closed) and their bounding box in degrees.</summary>
+    private readonly record struct Chunk(int First, int End, double MinLon, double MaxLon, double MinLat, double MaxLat)
+    {
+        public static Chunk[] Cover((double Lon, double Lat)[] points, bool closed)
+        {
+            var edges = closed ? points.Length : points.Length - 1;
+            var chunks = new Chunk[(edges + ChunkSize - 1) / ChunkSize];
+            for (var c = 0; c < chunks.Length; c++)
+            {
+                var (first, end) = (c * ChunkSize, Math.Min(edges, (c + 1) * ChunkSize));
+                var corners = Enumerable.Range(first, end - first + 1).Select(i => points[i % points.Length]).ToList();
+                chunks[c] = new Chunk(first, end, corners.Min(p => p.Lon), corners.Max(p => p.Lon), corners.Min(p => p.Lat), corners.Max(p => p.Lat));
+            }
+
+            return chunks;
+        }
+
+        /// <summary>The distance from a point to the box in the same local projection as the segments: never more than
+        /// the distance to any segment inside it.</summary>
+        public double DistanceM(GeoPoint p, double cosLat)
+        {
+            var dx = Math.Max(0, Math.Max(MinLon - p.Longitude, p.Longitude - MaxLon)) * MetresPerDegree * cosLat;
+            var dy = Math.Max(0, Math.Max(MinLat - p.Latitude, p.Latitude - MaxLat)) * MetresPerDegree;
+            return Math.Sqrt(dx * dx + dy * dy);
+        }
     }
 
     private static Boundary Load()

@@ -63,10 +63,11 @@ public static partial class HubHostingExtensions
         builder.Services.AddGrpcReflection();
 
         var orleans = builder.Configuration.GetSection(OrleansOptions.Section).Get<OrleansOptions>() ?? new OrleansOptions();
-        builder.UseOrleans(silo => silo
-            .UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort)
-            .AddActivityPropagation()
-            .AddPatrolHubGrains());
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort).AddPatrolHubGrains();
+            if (TelemetryExtensions.Exporting(builder.Configuration)) silo.AddActivityPropagation();
+        });
 
         builder.AddHubTelemetry();
         if (hub.Demo) builder.Services.AddHostedService<DemoService>();

@@ -8,20 +8,28 @@ namespace PatrolHub.Hub.Telemetry;
 
 public static class TelemetryExtensions
 {
-    /// <summary>Traces and metrics from ASP.NET Core and gRPC, Orleans and the hub itself; exported over OTLP only
-    /// when OTEL_EXPORTER_OTLP_ENDPOINT is set.</summary>
+    /// <summary>Whether traces go anywhere: only when OTEL_EXPORTER_OTLP_ENDPOINT is set. Spans nobody exports would
+    /// cost every request and grain call for nothing.</summary>
+    public static bool Exporting(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+    /// <summary>Metrics from ASP.NET Core, Orleans and the hub itself, always (dotnet-counters reads them); traces from
+    /// ASP.NET Core and gRPC, Orleans and the hub, exported over OTLP when an endpoint is set.</summary>
     public static IHostApplicationBuilder AddHubTelemetry(this IHostApplicationBuilder builder)
     {
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("patrolhub"))
-            .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation()
-                .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", HubMetrics.Name))
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddMeter("Microsoft.Orleans", HubMetrics.Name));
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-            telemetry.UseOtlpExporter();
+        if (Exporting(builder.Configuration))
+        {
+            telemetry
+                .WithTracing(tracing => tracing
+                    .AddAspNetCoreInstrumentation()
+                    .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", HubMetrics.Name))
+                .UseOtlpExporter();
+        }
+
         return builder;
     }
 }
