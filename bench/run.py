@@ -71,7 +71,8 @@ def simulate(url, work, args, server):
                 marks["at"] = time.monotonic()
     reader = threading.Thread(target=progress, daemon=True)
     reader.start()
-    out, _ = run.communicate()
+    out = run.stdout.read()
+    run.wait()
     reader.join(5)
     if run.returncode != 0:
         sys.exit(f"simulate failed against {url} (exit {run.returncode})")

@@ -189,6 +189,35 @@ public sealed class PatrolTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task A_pipelined_burst_is_acknowledged_in_order_and_recorded_once()
+    {
+        var (us, mx) = Units.NextPair("BBT");
+        await Units.PairAsync(hub, us, mx, "BBT");
+        await using var sender = await ConnectAsync(us);
+        await using var partner = await ConnectAsync(mx);
+
+        // Far more than the hub's window of 64 in flight at once: the hub stops reading until it catches up, and drops nothing.
+        const int Count = 600;
+        var sends = Enumerable.Range(1, Count).Select(s => sender.Session.SendAsync(Units.Position((ulong)s, 29.55, -104.4))).ToList();
+        var acks = await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(Enumerable.Range(1, Count).Select(s => (ulong)s), acks.Select(a => a.Sequence));
+        Assert.Equal(acks.Select(a => a.RecordedCursor).Order(), acks.Select(a => a.RecordedCursor));
+        Assert.Equal(Count, acks.Select(a => a.RecordedCursor).Distinct().Count());
+        var last = await partner.NextAsync(m => m.PartnerPosition?.Sequence == Count);
+        Assert.Equal(acks[^1].RecordedCursor, last.Cursor);
+
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(hub.DataPath, "journal.db")};Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), COUNT(DISTINCT unit_seq) FROM journal WHERE kind = 'position' AND unit = $unit";
+        command.Parameters.AddWithValue("$unit", us);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal((Count, Count), (reader.GetInt32(0), reader.GetInt32(1)));
+    }
+
+    [Fact]
     public async Task Cursors_count_within_each_sector()
     {
         var (lrt, _) = Units.NextPair("LRT");

@@ -30,20 +30,31 @@ public sealed partial class SectorLogGrain(IJournal journal, TimeProvider time, 
         _head = await journal.ReadHeadAsync(_sector, cancellationToken);
     }
 
-    public Task<JournalRecord> Append(HubEvent e)
+    public Task<JournalRecord> Append(HubEvent e) => Enqueue([e])[0];
+
+    public async Task<IReadOnlyList<JournalRecord>> AppendMany(IReadOnlyList<HubEvent> events) => await Task.WhenAll(Enqueue(events));
+
+    private Task<JournalRecord>[] Enqueue(IReadOnlyList<HubEvent> events)
     {
-        if (e.Keys().Sector != _sector) throw new ArgumentException($"a {e.Keys().Sector} event does not belong in sector {_sector}'s log.", nameof(e));
-        if (_pending.Count >= _options.MaxPending)
+        if (events.FirstOrDefault(e => e.Keys().Sector != _sector) is { } stray)
+            throw new ArgumentException($"a {stray.Keys().Sector} event does not belong in sector {_sector}'s log.", nameof(events));
+        if (_pending.Count + events.Count > _options.MaxPending)
             throw new OverloadedException($"sector {_sector}'s journal has {_pending.Count} records waiting to be stored; retry shortly.", TimeSpan.FromSeconds(1));
-        var pending = new Pending(e, new TaskCompletionSource<JournalRecord>(TaskCreationOptions.RunContinuationsAsynchronously));
-        _pending.Add(pending);
+        var done = new Task<JournalRecord>[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var pending = new Pending(events[i], new TaskCompletionSource<JournalRecord>(TaskCreationOptions.RunContinuationsAsynchronously));
+            _pending.Add(pending);
+            done[i] = pending.Done.Task;
+        }
+
         if (!_flushing)
         {
             _flushing = true;
             _ = FlushAsync();
         }
 
-        return pending.Done.Task;
+        return done;
     }
 
     public Task<LogSubscription> Subscribe(ILogObserver observer)

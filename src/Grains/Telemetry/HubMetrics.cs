@@ -36,6 +36,9 @@ public static class HubMetrics
     public static readonly Counter<long> Coalesced =
         Meter.CreateCounter<long>("patrolhub.queue.coalesced", description: "Positions replaced in a subscriber's queue by a newer one from the same unit.");
 
+    public static readonly Counter<long> AdmissionRefusals =
+        Meter.CreateCounter<long>("patrolhub.admission.refusals", description: "Connections, handshakes and streams refused at the edge, tagged with the limit.");
+
     public static readonly Counter<long> Overflows =
         Meter.CreateCounter<long>("patrolhub.queue.overflows", description: "Subscriber streams ended because an event that may not be dropped did not fit their queue.");
 }

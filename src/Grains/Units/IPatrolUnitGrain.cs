@@ -17,6 +17,12 @@ public interface IPatrolUnitGrain : IGrainWithStringKey
     [Alias("report")]
     Task<PositionAck> Report(PositionReport report);
 
+    /// <summary>Records as many of <paramref name="reports"/> as it can in one append: the longest run from the first
+    /// that is valid and follows the last sequence. Returns their acknowledgements, in order; the caller sends the first
+    /// one left over through <see cref="Report"/>, which acknowledges a repeat or says what is wrong.</summary>
+    [Alias("report-many")]
+    Task<IReadOnlyList<PositionAck>> ReportMany(IReadOnlyList<PositionReport> reports);
+
     [OneWay, AlwaysInterleave, Alias("partner-position")]
     Task OnPartnerPosition(JournalRecord record);
 

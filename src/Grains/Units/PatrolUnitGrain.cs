@@ -35,16 +35,28 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
     {
         Validate(report);
         if (report.Sequence <= LastSequence) return await AcknowledgeRepeatAsync(report);
+        return (await ReportMany([report]))[0];
+    }
 
-        var location = SectorCatalog.Default.Boundary.Locate(report.Point);
-        var drift = _pair is not null && _partnerChainageKm is { } partner ? Math.Abs(location.ChainageKm - partner) : (double?)null;
-        var e = new PositionRecorded(_id, report, location, _pair?.Id, _pair?.PartnerOf(_id), drift);
-        var record = await GrainFactory.SectorLog(_id.Sector).Append(e);
-        _last = record;
-        HubMetrics.PositionsAccepted.Add(1);
+    public async Task<IReadOnlyList<PositionAck>> ReportMany(IReadOnlyList<PositionReport> reports)
+    {
+        var events = new List<HubEvent>(reports.Count);
+        var last = LastSequence;
+        foreach (var report in reports)
+        {
+            if (report.Sequence <= last || !IsValid(report)) break;
+            var location = SectorCatalog.Default.Boundary.Locate(report.Point);
+            var drift = _pair is not null && _partnerChainageKm is { } partner ? Math.Abs(location.ChainageKm - partner) : (double?)null;
+            events.Add(new PositionRecorded(_id, report, location, _pair?.Id, _pair?.PartnerOf(_id), drift));
+            last = report.Sequence;
+        }
 
-        if (_pair is not null) _ = GrainFactory.Unit(_pair.PartnerOf(_id)).OnPartnerPosition(record);
-        return new PositionAck(report.Sequence, record.Cursor, record.RecordedAt);
+        if (events.Count == 0) return [];
+        var records = await GrainFactory.SectorLog(_id.Sector).AppendMany(events);
+        _last = records[^1];
+        HubMetrics.PositionsAccepted.Add(records.Count);
+        if (_pair is not null) _ = GrainFactory.Unit(_pair.PartnerOf(_id)).OnPartnerPosition(_last);
+        return [.. records.Select(r => new PositionAck(((PositionRecorded)r.Event).Report.Sequence, r.Cursor, r.RecordedAt))];
     }
 
     public Task OnPartnerPosition(JournalRecord record)
@@ -84,6 +96,19 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
         if (((PositionRecorded)record.Event).Report != report)
             throw new DomainConflictException($"sequence {report.Sequence} of {_id} was already recorded with a different position.");
         return new PositionAck(report.Sequence, record.Cursor, record.RecordedAt);
+    }
+
+    private bool IsValid(PositionReport report)
+    {
+        try
+        {
+            Validate(report);
+            return true;
+        }
+        catch (DomainValidationException)
+        {
+            return false;
+        }
     }
 
     private void Validate(PositionReport report)

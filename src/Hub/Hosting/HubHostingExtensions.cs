@@ -1,10 +1,13 @@
+using System.Net;
 using System.Security.Authentication;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PatrolHub.Grains.Hosting;
 using PatrolHub.Grains.Journal;
+using PatrolHub.Hub.Admission;
 using PatrolHub.Hub.Commands;
 using PatrolHub.Hub.Demo;
 using PatrolHub.Hub.Errors;
@@ -31,19 +34,28 @@ public static partial class HubHostingExtensions
         builder.Services.AddOptions<JournalOptions>()
             .Configure(o => o.Path = builder.Configuration[$"{JournalOptions.Section}:Path"] ?? Path.Combine(hub.DataPath, "journal.db"));
 
-        builder.WebHost.UseUrls(hub.Url);
+        var handshakes = new HandshakeGate(hub.MaxConcurrentHandshakes);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2);
-            kestrel.ConfigureHttpsDefaults(https =>
-            {
-                https.ServerCertificate = certificates.Server;
-                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-                https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-                https.ClientCertificateValidation = (certificate, _, _) => identities.IsAcceptable(certificate);
-            });
+            kestrel.Limits.MaxConcurrentConnections = hub.MaxConnections;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            Listen(kestrel, new Uri(hub.Url), listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.Use(handshakes.Enter);
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = certificates.Server,
+                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                    ClientCertificateValidation = (certificate, _, _) => identities.IsAcceptable(certificate),
+                });
+                listen.Use(handshakes.Leave);
+            });
         });
+        builder.Services.AddSingleton(handshakes);
+        // One for the hub: gRPC creates an interceptor per call unless the container holds it.
+        builder.Services.AddSingleton<StreamAdmission>();
 
         builder.Services.AddSingleton(certificates);
         builder.Services.AddSingleton(identities);
@@ -57,6 +69,7 @@ public static partial class HubHostingExtensions
             options.MaxReceiveMessageSize = 64 * 1024;
             options.Interceptors.Add<ErrorInterceptor>();
             options.Interceptors.Add<IdentityInterceptor>();
+            options.Interceptors.Add<StreamAdmission>();
         });
         builder.Services.AddGrpcHealthChecks()
             .AddCheck<JournalHealthCheck>("journal");
@@ -73,6 +86,14 @@ public static partial class HubHostingExtensions
         if (hub.Demo) builder.Services.AddHostedService<DemoService>();
         if (createdPki is not null) builder.Services.AddHostedService(sp => new StartupNote(sp.GetRequiredService<ILogger<StartupNote>>(), createdPki));
         return builder;
+    }
+
+    /// <summary>Listens where Hub:Url says: localhost on both loopbacks, an IP address on that address, any other host name on every address.</summary>
+    private static void Listen(KestrelServerOptions kestrel, Uri url, Action<ListenOptions> configure)
+    {
+        if (url.IsLoopback && !IPAddress.TryParse(url.Host, out _)) kestrel.ListenLocalhost(url.Port, configure);
+        else if (IPAddress.TryParse(url.Host, out var address)) kestrel.Listen(address, url.Port, configure);
+        else kestrel.ListenAnyIP(url.Port, configure);
     }
 
     public static WebApplication MapPatrolHub(this WebApplication app)

@@ -19,11 +19,28 @@ public sealed class HubOptions
     /// <summary>Events other than positions a subscriber may fall behind by before its stream is ended.</summary>
     public int SubscriberQueueCapacity { get; set; } = 1024;
 
+    /// <summary>Messages a unit may have sent and the hub not yet taken up; past it the hub stops reading the unit's
+    /// stream until it catches up (back-pressure through HTTP/2 flow control).</summary>
+    public int UnitWindow { get; set; } = 64;
+
+    /// <summary>Open connections; past it Kestrel closes new ones at once.</summary>
+    public int MaxConnections { get; set; } = 25_000;
+
+    /// <summary>TLS handshakes in progress at once; past it a new connection is closed before its handshake.</summary>
+    public int MaxConcurrentHandshakes { get; set; } = 64;
+
+    /// <summary>Open streams (unit connections and sector watches); past it a new one gets RESOURCE_EXHAUSTED with a retry-after hint.</summary>
+    public int MaxStreams { get; set; } = 25_000;
+
     /// <summary>The first setting that is wrong, as a sentence naming its key, or null.</summary>
     public string? Validate() =>
         !Uri.TryCreate(Url, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps ? $"{Section}:Url must be an https:// URL; it is '{Url}'."
         : DemoPairs is < 1 or > 100 ? $"{Section}:DemoPairs must be between 1 and 100; it is {DemoPairs}."
         : SubscriberQueueCapacity < 1 ? $"{Section}:SubscriberQueueCapacity must be at least 1; it is {SubscriberQueueCapacity}."
+        : UnitWindow is < 1 or > 4096 ? $"{Section}:UnitWindow must be between 1 and 4096; it is {UnitWindow}."
+        : MaxConnections < 1 ? $"{Section}:MaxConnections must be at least 1; it is {MaxConnections}."
+        : MaxConcurrentHandshakes < 1 ? $"{Section}:MaxConcurrentHandshakes must be at least 1; it is {MaxConcurrentHandshakes}."
+        : MaxStreams < 1 ? $"{Section}:MaxStreams must be at least 1; it is {MaxStreams}."
         : null;
 }
 

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 using PatrolHub.Grains.Alerts;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Security;
@@ -8,6 +9,7 @@ using PatrolHub.Grains.Telemetry;
 using PatrolHub.Grains.Units;
 using PatrolHub.Hub.Alerts;
 using PatrolHub.Hub.Errors;
+using PatrolHub.Hub.Hosting;
 using PatrolHub.Hub.Live;
 using PatrolHub.Hub.Mapping;
 using PatrolHub.Hub.Security;
@@ -17,7 +19,8 @@ using PatrolHub.V1;
 namespace PatrolHub.Hub.Patrol;
 
 /// <summary>A unit's one stream: positions up, acknowledgements and its feed down, through one writer.</summary>
-internal sealed class PatrolGrpcService(IGrainFactory grains, FeedHub feeds, TimeProvider time, IHostApplicationLifetime lifetime)
+internal sealed class PatrolGrpcService(
+    IGrainFactory grains, FeedHub feeds, TimeProvider time, IHostApplicationLifetime lifetime, IOptions<HubOptions> options)
     : PatrolService.PatrolServiceBase
 {
     public override async Task Connect(IAsyncStreamReader<UnitMessage> requestStream, IServerStreamWriter<HubMessage> responseStream, ServerCallContext context)
@@ -50,7 +53,7 @@ internal sealed class PatrolGrpcService(IGrainFactory grains, FeedHub feeds, Tim
         var feeding = FeedAsync(subscription, unitId.Value, after, outbound.Writer, stop);
         try
         {
-            await ReadAsync(requestStream, caller, grain, outbound.Writer, stop.Token);
+            await ReadAsync(requestStream, caller, grain, outbound.Writer, stop);
         }
         catch (OperationCanceledException) when (feeding.IsFaulted)
         {
@@ -71,37 +74,110 @@ internal sealed class PatrolGrpcService(IGrainFactory grains, FeedHub feeds, Tim
         await feeding;
     }
 
+    /// <summary>Reads the unit's messages into a queue of <see cref="HubOptions.UnitWindow"/>; the recorder takes from it.
+    /// When the queue is full, reading stops, and HTTP/2 flow control holds the unit back: back-pressure, nothing dropped.
+    /// What was read before a bad message or the end of the stream is still recorded and acknowledged.</summary>
     private async Task ReadAsync(
-        IAsyncStreamReader<UnitMessage> requests, Identity caller, IPatrolUnitGrain grain, ChannelWriter<HubMessage> outbound, CancellationToken cancellationToken)
+        IAsyncStreamReader<UnitMessage> requests, Identity caller, IPatrolUnitGrain grain, ChannelWriter<HubMessage> outbound, CancellationTokenSource stop)
     {
-        await foreach (var message in requests.ReadAllAsync(cancellationToken))
+        var inbound = Channel.CreateBounded<Inbound>(new BoundedChannelOptions(options.Value.UnitWindow) { SingleReader = true, SingleWriter = true });
+        var recording = RecordAsync(inbound.Reader, caller, grain, outbound, stop);
+        try
         {
-            var reply = message.BodyCase switch
+            await foreach (var message in requests.ReadAllAsync(stop.Token))
             {
-                UnitMessage.BodyOneofCase.Position => await RecordAsync(grain, message.Position),
-                UnitMessage.BodyOneofCase.RaiseAlert => await ReplyAsync(message.RaiseAlert.RequestId, () => AlertRequests.RaiseAsync(grains, caller, message.RaiseAlert)),
-                UnitMessage.BodyOneofCase.AlertAction => await ReplyAsync(message.AlertAction.RequestId, () => AlertRequests.ActAsync(grains, caller, message.AlertAction)),
-                _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "after the hello, a unit sends positions, alert raises and alert actions.")),
-            };
-            await outbound.WriteAsync(reply, cancellationToken);
+                var item = message.BodyCase switch
+                {
+                    UnitMessage.BodyOneofCase.Position => new Inbound(ProtoMapper.ToDomain(message.Position), null),
+                    UnitMessage.BodyOneofCase.RaiseAlert or UnitMessage.BodyOneofCase.AlertAction => new Inbound(null, message),
+                    _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "after the hello, a unit sends positions, alert raises and alert actions.")),
+                };
+                await inbound.Writer.WriteAsync(item, stop.Token);
+            }
+        }
+        catch (OperationCanceledException) when (recording.IsFaulted)
+        {
+            // The recorder refused a message; its status ends the call below.
+        }
+        finally
+        {
+            inbound.Writer.TryComplete();
+            await recording;
         }
     }
 
-    private async Task<HubMessage> RecordAsync(IPatrolUnitGrain grain, PositionUpdate update)
+    /// <summary>Records what the unit sent, in order: the positions that queued up while the last ones were being
+    /// recorded go to the grain in one call (one append), an alert request on its own. An error stops the reader too.</summary>
+    private async Task RecordAsync(
+        ChannelReader<Inbound> inbound, Identity caller, IPatrolUnitGrain grain, ChannelWriter<HubMessage> outbound, CancellationTokenSource stop)
+    {
+        var positions = new List<PositionReport>();
+        try
+        {
+            while (await inbound.WaitToReadAsync(stop.Token))
+            {
+                while (inbound.TryRead(out var item))
+                {
+                    if (item.Position is { } position)
+                    {
+                        positions.Add(position);
+                        continue;
+                    }
+
+                    await RecordPositionsAsync(grain, positions, outbound, stop.Token);
+                    await outbound.WriteAsync(await AlertRequestAsync(caller, item.Request!), stop.Token);
+                }
+
+                await RecordPositionsAsync(grain, positions, outbound, stop.Token);
+            }
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            throw;
+        }
+    }
+
+    private Task<HubMessage> AlertRequestAsync(Identity caller, UnitMessage message) => message.BodyCase == UnitMessage.BodyOneofCase.RaiseAlert
+        ? ReplyAsync(message.RaiseAlert.RequestId, () => AlertRequests.RaiseAsync(grains, caller, message.RaiseAlert))
+        : ReplyAsync(message.AlertAction.RequestId, () => AlertRequests.ActAsync(grains, caller, message.AlertAction));
+
+    /// <summary>Records the positions waiting, acknowledging each once durable; the first the grain will not take in a
+    /// batch goes alone, to be acknowledged as a repeat or refused with what is wrong.</summary>
+    private async Task RecordPositionsAsync(IPatrolUnitGrain grain, List<PositionReport> positions, ChannelWriter<HubMessage> outbound, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        var ack = await grain.Report(ProtoMapper.ToDomain(update));
-        HubMetrics.AckLatency.Record(time.GetElapsedTime(started).TotalMilliseconds);
-        return new HubMessage
+        var done = 0;
+        try
         {
-            Ack = new Ack
+            while (done < positions.Count)
             {
-                Sequence = (ulong)ack.Sequence,
-                RecordedCursor = (ulong)ack.Cursor,
-                RecordedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(ack.RecordedAt),
-            },
-        };
+                var acks = await grain.ReportMany(done == 0 ? positions : positions[done..]);
+                if (acks.Count == 0) acks = [await grain.Report(positions[done])];
+                foreach (var ack in acks) await outbound.WriteAsync(ToMessage(ack), cancellationToken);
+                done += acks.Count;
+            }
+        }
+        finally
+        {
+            positions.RemoveRange(0, done);
+        }
+
+        if (done > 0) HubMetrics.AckLatency.Record(time.GetElapsedTime(started).TotalMilliseconds);
     }
+
+    /// <summary>A message read from the unit: a position already mapped to the domain, or an alert request.</summary>
+    private sealed record Inbound(PositionReport? Position, UnitMessage? Request);
+
+    private static HubMessage ToMessage(PositionAck ack) => new()
+    {
+        Ack = new Ack
+        {
+            Sequence = (ulong)ack.Sequence,
+            RecordedCursor = (ulong)ack.Cursor,
+            RecordedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(ack.RecordedAt),
+        },
+    };
 
     /// <summary>An alert request on the stream is answered in-band: a refusal does not end the unit's stream.</summary>
     private static async Task<HubMessage> ReplyAsync(string requestId, Func<Task<AlertChanged>> request)
