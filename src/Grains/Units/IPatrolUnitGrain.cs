@@ -9,7 +9,7 @@ namespace PatrolHub.Grains.Units;
 public interface IPatrolUnitGrain : IGrainWithStringKey
 {
     /// <summary>The unit's recorded state, for a connecting app.</summary>
-    [ReadOnly, Alias("status")]
+    [ReadOnly, AlwaysInterleave, Alias("status")]
     Task<UnitState> GetState();
 
     /// <summary>Records a position (durably) and shares it. A repeated sequence with the same content is
@@ -23,8 +23,9 @@ public interface IPatrolUnitGrain : IGrainWithStringKey
     [Alias("report-many")]
     Task<IReadOnlyList<PositionAck>> ReportMany(IReadOnlyList<PositionReport> reports);
 
-    [OneWay, AlwaysInterleave, Alias("partner-position")]
-    Task OnPartnerPosition(JournalRecord record);
+    /// <summary>Where along the boundary the unit last reported (km from the Pacific), for its partner's mirror drift.</summary>
+    [ReadOnly, AlwaysInterleave, Alias("chainage")]
+    Task<double?> Chainage();
 
     [Alias("pair-changed")]
     Task OnPairChanged(JournalRecord record);

@@ -13,10 +13,15 @@ namespace PatrolHub.Grains.Units;
 public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain, IPatrolUnitGrain
 {
     private static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>How old the partner's chainage may be when drift is computed: asked for at most this often, rather than
+    /// told of every partner position. Drift warnings look at minutes, so seconds of lag do not matter.</summary>
+    private static readonly TimeSpan PartnerChainageAge = TimeSpan.FromSeconds(5);
     private UnitId _id;
     private JournalRecord? _last;
     private PairInfo? _pair;
     private double? _partnerChainageKm;
+    private DateTimeOffset _partnerChainageAt;
 
     private long LastSequence => (_last?.Event as PositionRecorded)?.Report.Sequence ?? 0;
 
@@ -38,8 +43,16 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
         return (await ReportMany([report]))[0];
     }
 
+    public Task<double?> Chainage() => Task.FromResult((_last?.Event as PositionRecorded)?.Location.ChainageKm);
+
     public async Task<IReadOnlyList<PositionAck>> ReportMany(IReadOnlyList<PositionReport> reports)
     {
+        if (_pair is { } paired && (_partnerChainageKm is null || time.GetUtcNow() - _partnerChainageAt > PartnerChainageAge))
+        {
+            _partnerChainageKm = await GrainFactory.Unit(paired.PartnerOf(_id)).Chainage();
+            _partnerChainageAt = time.GetUtcNow();
+        }
+
         var events = new List<HubEvent>(reports.Count);
         var last = LastSequence;
         foreach (var report in reports)
@@ -55,18 +68,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
         var records = await GrainFactory.SectorLog(_id.Sector).AppendMany(events);
         _last = records[^1];
         HubMetrics.PositionsAccepted.Add(records.Count);
-        if (_pair is not null) _ = GrainFactory.Unit(_pair.PartnerOf(_id)).OnPartnerPosition(_last);
         return [.. records.Select(r => new PositionAck(((PositionRecorded)r.Event).Report.Sequence, r.Cursor, r.RecordedAt))];
-    }
-
-    public Task OnPartnerPosition(JournalRecord record)
-    {
-        if (record.Event is PositionRecorded position && _pair is not null && position.Pair == _pair.Id)
-        {
-            _partnerChainageKm = position.Location.ChainageKm;
-        }
-
-        return Task.CompletedTask;
     }
 
     public async Task OnPairChanged(JournalRecord record)
@@ -135,6 +137,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
     {
         var partner = await LatestPositionAsync(pair.PartnerOf(_id));
         _partnerChainageKm = (partner?.Event as PositionRecorded)?.Location.ChainageKm;
+        _partnerChainageAt = time.GetUtcNow();
     }
 
     private async Task<JournalRecord?> LatestPositionAsync(UnitId unit) =>
