@@ -7,7 +7,7 @@ Each server runs on this machine as a Release build, on a fresh data folder and 
 shares the machine. Server CPU is utime+stime from /proc, from the moment streaming starts to the end of the run; peak
 RSS is VmHWM. Pass --json FILE to keep the raw figures.
 """
-import argparse, json, os, signal, subprocess, sys, tempfile, threading, time
+import argparse, json, os, signal, sqlite3, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,19 +56,33 @@ def stop(process):
         process.wait()
 
 
-def simulate(url, work, args, server):
+def simulate(url, work, args, servers, restart=None):
+    """Runs simulate against servers[0]. With restart, SIGKILLs the server --kill-after seconds into streaming and
+    starts it again on the same data (servers[0] becomes the new process)."""
+    acks = work / "acks.json"
     command = ["dotnet", str(CLIENT), "--hub", url, "--ca", str(work / "certs/hub-ca.crt"), "--certs", str(work / "certs"), "--json",
                "simulate", "--sector", args.sector, "--pairs", str(args.pairs), "--rate", str(args.rate), "--duration", args.duration,
-               "--window", str(args.window), "--connect-rate", str(args.connect_rate)]
+               "--window", str(args.window), "--connect-rate", str(args.connect_rate), "--acks-out", str(acks)]
     run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     marks = {}
+
+    def kill_and_restart():
+        time.sleep(args.kill_after)
+        servers[0].kill()
+        servers[0].wait()
+        started = time.monotonic()
+        servers[0] = restart()
+        marks["restart_s"] = time.monotonic() - started
+        marks["cpu"] = cpu_seconds(servers[0].pid)
+        sys.stderr.write(f"  [killed with SIGKILL and restarted in {marks['restart_s']:.1f} s]\n")
 
     def progress():
         for line in run.stderr:
             sys.stderr.write(f"  [{line.strip()}]\n")
             if line.startswith("streaming"):
-                marks["cpu"] = cpu_seconds(server.pid)
-                marks["at"] = time.monotonic()
+                marks["cpu"] = cpu_seconds(servers[0].pid)
+                if restart:
+                    threading.Thread(target=kill_and_restart, daemon=True).start()
     reader = threading.Thread(target=progress, daemon=True)
     reader.start()
     out = run.stdout.read()
@@ -77,10 +91,24 @@ def simulate(url, work, args, server):
     if run.returncode != 0:
         sys.exit(f"simulate failed against {url} (exit {run.returncode})")
     report = json.loads(out.strip().splitlines()[-1])
-    report["server_cpu_s"] = cpu_seconds(server.pid) - marks.get("cpu", 0)
-    report["server_peak_rss_mb"] = peak_rss_mb(server.pid)
+    report["server_cpu_s"] = cpu_seconds(servers[0].pid) - marks.get("cpu", 0)
+    report["server_peak_rss_mb"] = peak_rss_mb(servers[0].pid)
     report["server_cpu_s_per_1000"] = report["server_cpu_s"] / max(1, report["acknowledged"]) * 1000
+    if restart:
+        report["restart_s"] = marks.get("restart_s")
+        report.update(check_record(work / "hub/journal.db", json.loads(acks.read_text())))
     return report
+
+
+def check_record(journal, acknowledged):
+    """Reads the journal itself: every acknowledged sequence must be recorded, once, with no gap below it."""
+    with sqlite3.connect(f"file:{journal}?mode=ro", uri=True) as db:
+        rows = {unit: (top, distinct, total) for unit, top, distinct, total in db.execute(
+            "SELECT unit, MAX(unit_seq), COUNT(DISTINCT unit_seq), COUNT(*) FROM journal WHERE kind = 'position' GROUP BY unit")}
+    lost = sum(max(0, acked - rows.get(unit, (0, 0, 0))[0]) for unit, acked in acknowledged.items())
+    gaps = sum(top - distinct for top, distinct, _ in rows.values())
+    duplicates = sum(total - distinct for _, distinct, total in rows.values())
+    return {"acknowledged_not_recorded": lost + gaps, "recorded_twice": duplicates}
 
 
 def main():
@@ -92,6 +120,7 @@ def main():
     parser.add_argument("--window", type=int, default=32)
     parser.add_argument("--connect-rate", type=float, default=500)
     parser.add_argument("--servers", default="relay,hub", help="which to run, in order")
+    parser.add_argument("--kill-after", type=float, help="hub only: SIGKILL it this many seconds into streaming, restart it, and check the record")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--json", help="write the raw figures here")
     args = parser.parse_args()
@@ -112,11 +141,12 @@ def main():
     for name in args.servers.split(","):
         command, ready, url = servers[name]
         print(f"{name}: {args.pairs} pairs in {args.sector} at {args.rate} Hz for {args.duration}, window {args.window}", file=sys.stderr)
-        server = start(name, command, work, ready)
+        servers_running = [start(name, command, work, ready)]
+        restart = (lambda: start(name, command, work, ready)) if args.kill_after and name == "hub" else None
         try:
-            results[name] = simulate(url, work, args, server)
+            results[name] = simulate(url, work, args, servers_running, restart)
         finally:
-            stop(server)
+            stop(servers_running[0])
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
     table(results, args)
@@ -136,6 +166,8 @@ def table(results, args):
         ("partner delivered", "delivery.count", "{:,.0f}"),
         ("partner p50 ms", "delivery.p50_ms", "{:.2f}"), ("partner p99 ms", "delivery.p99_ms", "{:.2f}"), ("partner max ms", "delivery.max_ms", "{:.1f}"),
         ("reconnects", "reconnects", "{:,.0f}"), ("refused (overload)", "refusals", "{:,.0f}"),
+        ("longest outage s", "longest_outage_s", "{:.1f}"), ("restart s", "restart_s", "{:.1f}"),
+        ("acknowledged, not recorded", "acknowledged_not_recorded", "{:,.0f}"), ("recorded twice", "recorded_twice", "{:,.0f}"),
         ("server CPU-s / 1,000 updates", "server_cpu_s_per_1000", "{:.3f}"), ("server peak RSS MB", "server_peak_rss_mb", "{:,.0f}"),
     ]
     print(f"\n{args.pairs * 2} units ({args.pairs} pairs) in {args.sector}, {args.rate} Hz, {args.duration}, window {args.window}\n")

@@ -71,4 +71,29 @@ public sealed class RestartTests
             Assert.Equal(raised.RaisedAt + TimeSpan.FromSeconds(30), escalated.Alert.ChangedAt);
         }
     }
+
+    [Fact]
+    public async Task After_a_restart_a_sector_holds_only_its_open_alerts_and_numbers_on_from_the_journal()
+    {
+        var elc = new SectorId("ELC");
+        var command = new Identity(Role.Command, Nation.US, Sector: elc);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        await using var temp = new TempJournal();
+        await using (var cluster = await ClusterFixture.StartAsync(temp.Journal, time))
+        {
+            var raised = new List<Alerts.AlertInfo>();
+            for (var i = 0; i < 3; i++) raised.Add((await cluster.Client.Sector(elc).RaiseAlert(AlertTests.Report(Alerts.Severity.Low), command, null)).Alert);
+            foreach (var alert in raised.Take(2)) await cluster.Client.Alert(alert.Id).Resolve(command, Alerts.AlertOutcome.FalseAlarm);
+        }
+
+        await temp.ReopenAsync();
+        await using (var cluster = await ClusterFixture.StartAsync(temp.Journal, time))
+        {
+            var sector = cluster.Client.Sector(elc);
+            Assert.Equal([AlertId.Create(elc, 3)], (await sector.GetStatus()).OpenAlerts.Select(a => a.Id));
+            Assert.Equal([AlertId.Create(elc, 3)], (await sector.ListAlerts(openOnly: true)).Select(a => a.Id));
+            Assert.Equal([1, 2, 3], (await sector.ListAlerts(openOnly: false)).Select(a => int.Parse(a.Id.Value[5..], System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.Equal(AlertId.Create(elc, 4), (await sector.RaiseAlert(AlertTests.Report(Alerts.Severity.Low), command, null)).Alert.Id);
+        }
+    }
 }

@@ -22,4 +22,6 @@ public sealed class CountingJournal(IJournal inner) : IJournal
     }
 
     public Task<IReadOnlyList<JournalRecord>> ReadAsync(JournalQuery query, CancellationToken cancellationToken = default) => inner.ReadAsync(query, cancellationToken);
+
+    public Task<int> CountSubjectsAsync(SectorId sector, string kind, CancellationToken cancellationToken = default) => inner.CountSubjectsAsync(sector, kind, cancellationToken);
 }

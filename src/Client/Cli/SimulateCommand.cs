@@ -16,10 +16,11 @@ internal static class SimulateCommand
         var duration = new Option<string>("--duration") { Description = "How long to stream, e.g. 60s", DefaultValueFactory = _ => "30s" };
         var window = new Option<int>("--window") { Description = "Positions a unit may have unacknowledged; a scheduled one past it is not sent", DefaultValueFactory = _ => 32 };
         var connectRate = new Option<double>("--connect-rate") { Description = "Units connected per second before streaming starts", DefaultValueFactory = _ => 500 };
+        var acksOut = new Option<string?>("--acks-out") { Description = "Write each unit's highest acknowledged sequence here (JSON), to check the record against" };
         var alerts = new Option<double>("--alerts") { Description = "Alerts per minute raised by random units of the first sector, to time their fan-out (each is then resolved)" };
         var command = new Command("simulate", "Drive mirrored pairs through the real API, open loop, and report throughput and latency")
         {
-            sector, pairs, rate, duration, window, connectRate, alerts,
+            sector, pairs, rate, duration, window, connectRate, alerts, acksOut,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -27,7 +28,7 @@ internal static class SimulateCommand
             var n = result.GetValue(pairs);
             if (n < 1 || n > 4999 * sectors.Count) throw new UsageException($"--pairs must be between 1 and {4999 * sectors.Count} for {sectors.Count} sector(s).");
             var hz = result.GetValue(rate);
-            if (hz is <= 0 or > 50) throw new UsageException("--rate must be above 0 and at most 50.");
+            if (hz is <= 0 or > 1000) throw new UsageException("--rate must be above 0 and at most 1000.");
             var w = result.GetValue(window);
             if (w is < 1 or > 1024) throw new UsageException("--window must be between 1 and 1024.");
             var perSecond = result.GetValue(connectRate);
@@ -44,6 +45,7 @@ internal static class SimulateCommand
                 AlertsPerMinute = perMinute,
             };
             var report = await simulation.RunAsync(options, cancellationToken);
+            if (result.GetValue(acksOut) is { } file) await File.WriteAllTextAsync(file, System.Text.Json.JsonSerializer.Serialize(report.LastAcknowledged), cancellationToken);
             output.Write(Json(report), Text(report));
             return ExitCodes.Ok;
         });
@@ -74,6 +76,7 @@ internal static class SimulateCommand
         delivery = r.Delivery,
         reconnects = r.Reconnects,
         refusals = r.Refusals,
+        longest_outage_s = Math.Round(r.LongestOutage.TotalSeconds, 2),
         alerts_raised = r.AlertsRaised,
         alert_to_partner = r.AlertToPartner,
         alert_to_commands = r.AlertToCommands,
@@ -84,7 +87,7 @@ internal static class SimulateCommand
         offered:   {r.Offered} positions; sent {r.Sent}; acknowledged {r.Acknowledged} ({r.AcknowledgedPerSecond:F1}/s); failed {r.Failed}
         ack:       {r.Ack}
         delivery:  {r.Delivery.Count} partner positions, {r.Delivery}
-        reconnects: {r.Reconnects} ({r.Refusals} refused as overloaded)
+        reconnects: {r.Reconnects} ({r.Refusals} refused as overloaded); longest outage {r.LongestOutage.TotalSeconds:F1} s
         alerts:    {r.AlertsRaised} raised; to partner {r.AlertToPartner}; to commands {r.AlertToCommands}
         """);
 }

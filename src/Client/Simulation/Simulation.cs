@@ -27,8 +27,11 @@ public sealed record SimulationOptions(IReadOnlyList<string> Sectors, int Pairs,
 /// out; acknowledged: those the hub recorded; failed: those whose session ended first.</summary>
 public sealed record SimulationReport(
     int Pairs, int Units, TimeSpan Duration, long Offered, long Sent, long Acknowledged, long Failed, Latency Ack, Latency Delivery,
-    int Reconnects, int Refusals, int AlertsRaised, Latency AlertToPartner, Latency AlertToCommands)
+    int Reconnects, int Refusals, TimeSpan LongestOutage, int AlertsRaised, Latency AlertToPartner, Latency AlertToCommands)
 {
+    /// <summary>Each unit's highest acknowledged sequence: what the hub promised is durably recorded.</summary>
+    public IReadOnlyDictionary<string, ulong> LastAcknowledged { get; init; } = new Dictionary<string, ulong>();
+
     public double AcknowledgedPerSecond => Acknowledged / Duration.TotalSeconds;
 }
 
@@ -89,8 +92,11 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         return new SimulationReport(
             options.Pairs, units.Count, Stopwatch.GetElapsedTime(started), measured.Offered, measured.Sent, Volatile.Read(ref measured.Acknowledged),
             measured.Failed, Latency.Of(measured.AckMs), Latency.Of(measured.DeliveryMs),
-            sessions.Sum(s => s.Session.Reconnects), sessions.Sum(s => s.Session.Refusals),
-            measured.Alerts.Raised, Latency.Of(measured.Alerts.PartnerMs), Latency.Of(measured.Alerts.CommandMs));
+            sessions.Sum(s => s.Session.Reconnects), sessions.Sum(s => s.Session.Refusals), sessions.Select(s => s.Session.LongestOutage).DefaultIfEmpty().Max(),
+            measured.Alerts.Raised, Latency.Of(measured.Alerts.PartnerMs), Latency.Of(measured.Alerts.CommandMs))
+        {
+            LastAcknowledged = measured.LastAcknowledged,
+        };
     }
 
     /// <summary>Per sector: its command channels, and its pairs' units, paired with both commands' consent.</summary>
@@ -166,8 +172,9 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
     {
         try
         {
-            await session.SendAsync(update);
+            var ack = await session.SendAsync(update);
             Interlocked.Increment(ref measured.Acknowledged);
+            measured.LastAcknowledged.AddOrUpdate(session.UnitId, ack.Sequence, (_, known) => Math.Max(known, ack.Sequence));
             measured.AckMs.Add((DateTimeOffset.UtcNow - scheduled).TotalMilliseconds);
         }
         catch (Exception e) when (e is RpcException or InvalidOperationException or OperationCanceledException)
@@ -214,6 +221,8 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         public ConcurrentBag<double> DeliveryMs { get; } = [];
 
         public AlertProbe Alerts { get; } = new();
+
+        public ConcurrentDictionary<string, ulong> LastAcknowledged { get; } = new();
 
         public long Offered => Volatile.Read(ref OfferedCount);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -34,6 +35,9 @@ public sealed class UnitSession : IAsyncDisposable
         Cursor = resumeFrom;
     }
 
+    /// <summary>The unit this session publishes as.</summary>
+    public string UnitId => _unitId;
+
     /// <summary>The cursor of the last event received; a new session given it misses nothing.</summary>
     public ulong Cursor { get; private set; }
 
@@ -48,6 +52,9 @@ public sealed class UnitSession : IAsyncDisposable
 
     /// <summary>How many times the session has reconnected.</summary>
     public int Reconnects { get; private set; }
+
+    /// <summary>The longest time the session has been without a connection, from a drop to the next welcome.</summary>
+    public TimeSpan LongestOutage { get; private set; }
 
     /// <summary>How many times the hub refused the stream as overloaded (RESOURCE_EXHAUSTED) and the session waited as asked.</summary>
     public int Refusals { get; private set; }
@@ -120,6 +127,7 @@ public sealed class UnitSession : IAsyncDisposable
     private async Task RunAsync()
     {
         var attempt = 0;
+        long? droppedAt = null;
         while (!_stop.IsCancellationRequested)
         {
             try
@@ -133,6 +141,8 @@ public sealed class UnitSession : IAsyncDisposable
                         case HubMessage.BodyOneofCase.Welcome:
                             await ResendAsync(call);
                             attempt = 0;
+                            if (droppedAt is { } dropped && Stopwatch.GetElapsedTime(dropped) > LongestOutage) LongestOutage = Stopwatch.GetElapsedTime(dropped);
+                            droppedAt = null;
                             _firstWelcome.TrySetResult(message.Welcome);
                             break;
                         case HubMessage.BodyOneofCase.Ack:
@@ -173,6 +183,7 @@ public sealed class UnitSession : IAsyncDisposable
             }
 
             Reconnects++;
+            droppedAt ??= Stopwatch.GetTimestamp();
             try
             {
                 await Task.Delay(Retry.Delay(attempt++, LastDisconnect), _stop.Token);

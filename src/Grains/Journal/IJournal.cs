@@ -28,6 +28,10 @@ public interface IJournal
 
     /// <summary>Records of one kind matching the query's keys, in sector and cursor order.</summary>
     Task<IReadOnlyList<JournalRecord>> ReadAsync(JournalQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>How many distinct pairs or alerts (subjects) of one kind a sector's log has recorded; counted in the
+    /// store, nothing loaded.</summary>
+    Task<int> CountSubjectsAsync(SectorId sector, string kind, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A narrow lookup the grains rebuild their state from on activation.</summary>
@@ -45,6 +49,9 @@ public sealed record JournalQuery(string Kind)
     public bool LatestPerSubject { get; init; }
     /// <summary>Newest first, at most this many.</summary>
     public int? Last { get; init; }
+
+    /// <summary>Only records made at or after this time.</summary>
+    public DateTimeOffset? Since { get; init; }
 }
 
 /// <summary>An append that did not follow the log's head: another writer got there first. The writer reloads the head.</summary>

@@ -97,6 +97,12 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
         Add("unit", query.Unit?.Value);
         Add("subject", query.Subject);
         Add("unit_seq", query.UnitSequence);
+        if (query.Since is { } since)
+        {
+            filter += " AND recorded_at >= $since";
+            parameters.Add(("$since", JournalSerializer.ToMicros(since)));
+        }
+
         var groupBy = query.LatestPerUnit ? "unit" : query.LatestPerSubject ? "subject" : null;
         var matching = groupBy is null
             ? $"SELECT sector, cursor, recorded_at, payload FROM journal WHERE {filter}"
@@ -106,6 +112,15 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
             : $"SELECT cursor, recorded_at, payload FROM ({matching}) ORDER BY sector, cursor";
         return QueryAsync(sql, parameters, cancellationToken);
     }
+
+    public Task<int> CountSubjectsAsync(SectorId sector, string kind, CancellationToken cancellationToken = default) => ReadAsync(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(DISTINCT subject) FROM journal WHERE sector = $sector AND kind = $kind";
+        command.Parameters.AddWithValue("$sector", sector.Value);
+        command.Parameters.AddWithValue("$kind", kind);
+        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -11,18 +11,23 @@ using PatrolHub.Grains.Units;
 namespace PatrolHub.Grains.Sectors;
 
 /// <summary>A sector's live view: a fold over its log, fed each committed batch in cursor order.</summary>
-public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<SectorOptions> options) : Grain, ISectorGrain
+public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<SectorOptions> options, IOptions<AlertOptions> alertOptions)
+    : Grain, ISectorGrain
 {
     private readonly SectorOptions _options = options.Value;
     private readonly Dictionary<UnitId, JournalRecord> _positions = [];
     private readonly SortedDictionary<PairId, PairInfo> _pairs = new(Comparer<PairId>.Create((a, b) => string.CompareOrdinal(a.Value, b.Value)));
     private readonly Dictionary<PairId, long> _pairCursors = [];
+    /// <summary>The open alerts; closed ones are in the journal.</summary>
     private readonly SortedDictionary<AlertId, AlertInfo> _alerts = new(Comparer<AlertId>.Create((a, b) => string.CompareOrdinal(a.Value, b.Value)));
     private readonly DriftWatch _drift = new(options.Value);
     private SectorInfo _sector = null!;
 
     /// <summary>Every record of the log up to this cursor is folded in.</summary>
     private long _applied;
+
+    /// <summary>Alerts numbered in this sector so far; the next is one more.</summary>
+    private int _alertsRaised;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -32,10 +37,13 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
         foreach (var record in await journal.ReadAsync(new JournalQuery(PairChanged.Kind) { Sector = _sector.Id, LatestPerSubject = true }, cancellationToken))
             ApplyPair(record);
 
-        foreach (var record in await journal.ReadAsync(new JournalQuery(AlertChanged.Kind) { Sector = _sector.Id, LatestPerSubject = true }, cancellationToken))
+        // An alert is open at most until it expires, so only the recent ones can be; older ones stay in the journal.
+        _alertsRaised = await journal.CountSubjectsAsync(_sector.Id, AlertChanged.Kind, cancellationToken);
+        var openSince = time.GetUtcNow() - (2 * alertOptions.Value.Expiry);
+        foreach (var record in await journal.ReadAsync(
+            new JournalQuery(AlertChanged.Kind) { Sector = _sector.Id, LatestPerSubject = true, Since = openSince }, cancellationToken))
         {
-            var alert = ((AlertChanged)record.Event).Alert;
-            _alerts[alert.Id] = alert;
+            Apply(((AlertChanged)record.Event).Alert);
         }
 
         foreach (var record in await journal.ReadAsync(new JournalQuery(PositionRecorded.Kind) { Sector = _sector.Id, LatestPerUnit = true }, cancellationToken))
@@ -54,7 +62,7 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
             _sector,
             [.. _positions.Values.OrderBy(r => ((PositionRecorded)r.Event).Unit.Value, StringComparer.Ordinal)],
             [.. _pairs.Values.Where(p => p.State != PairState.Dissolved).Select(WithDrift)],
-            [.. _alerts.Values.Where(a => a.IsOpen).OrderByDescending(a => a.Severity).ThenBy(a => a.RaisedAt)],
+            [.. _alerts.Values.OrderByDescending(a => a.Severity).ThenBy(a => a.RaisedAt)],
             [.. _positions.Where(p => now - p.Value.RecordedAt > _options.StaleAfter).Select(p => p.Key).OrderBy(u => u.Value, StringComparer.Ordinal)],
             Coverage.Gaps(_sector.StartKm, _sector.EndKm, covered),
             _applied));
@@ -65,8 +73,12 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
     public Task<IReadOnlyList<PairStatus>> ListPairs(bool includeDissolved) => Task.FromResult<IReadOnlyList<PairStatus>>(
         [.. _pairs.Values.Where(p => includeDissolved || p.State != PairState.Dissolved).Select(WithDrift)]);
 
-    public Task<IReadOnlyList<AlertInfo>> ListAlerts(bool openOnly) =>
-        Task.FromResult<IReadOnlyList<AlertInfo>>([.. _alerts.Values.Where(a => !openOnly || a.IsOpen)]);
+    public async Task<IReadOnlyList<AlertInfo>> ListAlerts(bool openOnly)
+    {
+        if (openOnly) return [.. _alerts.Values];
+        var all = await journal.ReadAsync(new JournalQuery(AlertChanged.Kind) { Sector = _sector.Id, LatestPerSubject = true });
+        return [.. all.Select(r => ((AlertChanged)r.Event).Alert).OrderBy(a => a.Id.Value, StringComparer.Ordinal)];
+    }
 
     public async Task<PairStatus> ProposePair(UnitId us, UnitId mx, Identity by)
     {
@@ -121,9 +133,9 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
     public async Task<AlertChanged> RaiseAlert(AlertReport report, Identity by, string? traceParent)
     {
         var partner = by.Unit is { } unit ? ActivePair(unit)?.PartnerOf(unit) : null;
-        var id = AlertId.Create(_sector.Id, _alerts.Count + 1);
-        var raised = await GrainFactory.Alert(id).Raise(report, by, partner, traceParent);
-        _alerts[id] = raised.Alert;
+        var raised = await GrainFactory.Alert(AlertId.Create(_sector.Id, _alertsRaised + 1)).Raise(report, by, partner, traceParent);
+        _alertsRaised++;
+        Apply(raised.Alert);
         return raised;
     }
 
@@ -145,9 +157,15 @@ public sealed class SectorGrain(IJournal journal, TimeProvider time, IOptions<Se
                 ApplyPair(record);
                 break;
             case AlertChanged changed:
-                _alerts[changed.Alert.Id] = changed.Alert;
+                Apply(changed.Alert);
                 break;
         }
+    }
+
+    private void Apply(AlertInfo alert)
+    {
+        if (alert.IsOpen) _alerts[alert.Id] = alert;
+        else _alerts.Remove(alert.Id);
     }
 
     /// <summary>A pairing step this grain made: folded in at once (the rules that span pairs need it) and told to both
