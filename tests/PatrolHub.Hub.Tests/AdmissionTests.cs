@@ -1,20 +1,15 @@
 using System.Net.Sockets;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using PatrolHub.Client.Connection;
 using PatrolHub.Client.Pki;
 using PatrolHub.Hub.Admission;
-using PatrolHub.Hub.Hosting;
 using PatrolHub.V1;
 
 namespace PatrolHub.Hub.Tests;
 
-/// <summary>A hub of its own that admits one TLS handshake and one stream at a time.</summary>
+/// <summary>A hub of its own that admits one TLS handshake (with no queue) and one stream at a time.</summary>
 public sealed class AdmissionTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
@@ -24,18 +19,12 @@ public sealed class AdmissionTests : IAsyncLifetime
 
     private DevelopmentPki Pki => new(Path.Combine(_data, "certs"));
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => (_app, _address) = await HubFixture.StartAsync(_data, builder =>
     {
-        _app = HubApp.Build([], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(HubFixture.Settings(_data));
-            builder.Configuration["Hub:MaxConcurrentHandshakes"] = "1";
-            builder.Configuration["Hub:MaxStreams"] = "1";
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        });
-        await _app.StartAsync();
-        _address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
-    }
+        builder.Configuration["Hub:MaxConcurrentHandshakes"] = "1";
+        builder.Configuration["Hub:HandshakeQueue"] = "0";
+        builder.Configuration["Hub:MaxStreams"] = "1";
+    });
 
     public async Task DisposeAsync()
     {

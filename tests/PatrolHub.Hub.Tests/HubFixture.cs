@@ -35,18 +35,26 @@ public sealed class HubFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        App = HubApp.Build([], builder =>
+        (App, Address) = await StartAsync(DataPath, builder =>
         {
-            builder.Configuration.AddInMemoryCollection(Settings(DataPath));
             // Short enough for a test to watch a CRITICAL alert escalate in real time.
             builder.Configuration["Alerts:CriticalDeadline"] = CriticalDeadline.ToString();
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddSingleton(sp => new CountingJournal(sp.GetRequiredService<SqliteJournal>()));
             builder.Services.AddSingleton<IJournal>(sp => sp.GetRequiredService<CountingJournal>());
         });
-        await App.StartAsync();
-        var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        Address = new Uri(address);
+    }
+
+    /// <summary>Starts a hub on a loopback port the OS chooses, with its data in <paramref name="dataPath"/>.</summary>
+    public static async Task<(WebApplication App, Uri Address)> StartAsync(string dataPath, Action<WebApplicationBuilder> configure)
+    {
+        var app = HubApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(Settings(dataPath));
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            configure(builder);
+        });
+        await app.StartAsync();
+        return (app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()));
     }
 
     public async Task DisposeAsync()

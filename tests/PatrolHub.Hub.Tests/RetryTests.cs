@@ -13,7 +13,7 @@ public sealed class RetryTests
         var random = new Random(7);
         for (var attempt = 0; attempt < 12; attempt++)
         {
-            var step = Math.Min(15_000, 500 * Math.Pow(2, attempt));
+            var step = Math.Min(15_000, 1000 * Math.Pow(2, attempt));
             var delays = Enumerable.Range(0, 200).Select(_ => Retry.Backoff(attempt, random).TotalMilliseconds).ToList();
             Assert.All(delays, d => Assert.InRange(d, step / 2, step));
             // Two hundred clients dropped together come back over the whole second half of the step, not at one instant.
@@ -34,6 +34,6 @@ public sealed class RetryTests
 
         Assert.Equal(TimeSpan.FromSeconds(4), Retry.RetryAfter(refused));
         Assert.All(Enumerable.Range(0, 100), _ => Assert.InRange(Retry.Delay(0, refused, random), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(6)));
-        Assert.InRange(Retry.Delay(0, new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "gone")), random), TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500));
+        Assert.InRange(Retry.Delay(0, new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "gone")), random), TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(1000));
     }
 }

@@ -6,14 +6,15 @@ namespace PatrolHub.Client.Connection;
 /// <summary>Which failures a resuming client rides out, and how long it waits between tries.</summary>
 public static class Retry
 {
-    private static readonly TimeSpan Base = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan Base = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Cap = TimeSpan.FromSeconds(15);
 
     public static bool IsTransient(StatusCode code) => code is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown
         or StatusCode.ResourceExhausted or StatusCode.Aborted or StatusCode.DeadlineExceeded or StatusCode.Cancelled;
 
     /// <summary>Exponential backoff with jitter (half the step plus a random half), so clients dropped together do not
-    /// come back together: 0.25–0.5 s, 0.5–1 s, 1–2 s, ... up to 7.5–15 s.</summary>
+    /// come back together: 0.5–1 s, 1–2 s, 2–4 s, ... up to 7.5–15 s. A hub restart takes about a second or two, so the
+    /// first tries do not land while it is still down.</summary>
     public static TimeSpan Backoff(int attempt, Random? random = null)
     {
         var step = Math.Min(Cap.TotalMilliseconds, Base.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 10)));

@@ -34,7 +34,7 @@ public static partial class HubHostingExtensions
         builder.Services.AddOptions<JournalOptions>()
             .Configure(o => o.Path = builder.Configuration[$"{JournalOptions.Section}:Path"] ?? Path.Combine(hub.DataPath, "journal.db"));
 
-        var handshakes = new HandshakeGate(hub.MaxConcurrentHandshakes);
+        var handshakes = new HandshakeGate(hub.MaxConcurrentHandshakes, hub.HandshakeQueue, hub.HandshakeQueueWait);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxConcurrentConnections = hub.MaxConnections;

@@ -26,8 +26,14 @@ public sealed class HubOptions
     /// <summary>Open connections; past it Kestrel closes new ones at once.</summary>
     public int MaxConnections { get; set; } = 25_000;
 
-    /// <summary>TLS handshakes in progress at once; past it a new connection is closed before its handshake.</summary>
+    /// <summary>TLS handshakes in progress at once; past it a new connection waits in the handshake queue.</summary>
     public int MaxConcurrentHandshakes { get; set; } = 64;
+
+    /// <summary>Connections that may wait for a handshake slot; past it a new connection is closed before its handshake.</summary>
+    public int HandshakeQueue { get; set; } = 2048;
+
+    /// <summary>How long a connection may wait for a handshake slot before it is closed.</summary>
+    public TimeSpan HandshakeQueueWait { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Open streams (unit connections and sector watches); past it a new one gets RESOURCE_EXHAUSTED with a retry-after hint.</summary>
     public int MaxStreams { get; set; } = 25_000;
@@ -40,6 +46,8 @@ public sealed class HubOptions
         : UnitWindow is < 1 or > 4096 ? $"{Section}:UnitWindow must be between 1 and 4096; it is {UnitWindow}."
         : MaxConnections < 1 ? $"{Section}:MaxConnections must be at least 1; it is {MaxConnections}."
         : MaxConcurrentHandshakes < 1 ? $"{Section}:MaxConcurrentHandshakes must be at least 1; it is {MaxConcurrentHandshakes}."
+        : HandshakeQueue < 0 ? $"{Section}:HandshakeQueue must not be negative; it is {HandshakeQueue}."
+        : HandshakeQueueWait < TimeSpan.Zero ? $"{Section}:HandshakeQueueWait must not be negative; it is {HandshakeQueueWait}."
         : MaxStreams < 1 ? $"{Section}:MaxStreams must be at least 1; it is {MaxStreams}."
         : null;
 }
