@@ -27,7 +27,7 @@ public sealed record SimulationOptions(IReadOnlyList<string> Sectors, int Pairs,
 /// out; acknowledged: those the hub recorded; failed: those whose session ended first.</summary>
 public sealed record SimulationReport(
     int Pairs, int Units, TimeSpan Duration, long Offered, long Sent, long Acknowledged, long Failed, Latency Ack, Latency Delivery,
-    int Reconnects, int Refusals, TimeSpan LongestOutage, int AlertsRaised, Latency AlertToPartner, Latency AlertToCommands)
+    int Reconnects, int MostReconnectsOfOneUnit, int Refusals, TimeSpan LongestOutage, int AlertsRaised, Latency AlertToPartner, Latency AlertToCommands)
 {
     /// <summary>Each unit's highest acknowledged sequence: what the hub promised is durably recorded.</summary>
     public IReadOnlyDictionary<string, ulong> LastAcknowledged { get; init; } = new Dictionary<string, ulong>();
@@ -92,7 +92,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         return new SimulationReport(
             options.Pairs, units.Count, Stopwatch.GetElapsedTime(started), measured.Offered, measured.Sent, Volatile.Read(ref measured.Acknowledged),
             measured.Failed, Latency.Of(measured.AckMs), Latency.Of(measured.DeliveryMs),
-            sessions.Sum(s => s.Session.Reconnects), sessions.Sum(s => s.Session.Refusals), sessions.Select(s => s.Session.LongestOutage).DefaultIfEmpty().Max(),
+            sessions.Sum(s => s.Session.Reconnects), sessions.Select(s => s.Session.Reconnects).DefaultIfEmpty().Max(), sessions.Sum(s => s.Session.Refusals), sessions.Select(s => s.Session.LongestOutage).DefaultIfEmpty().Max(),
             measured.Alerts.Raised, Latency.Of(measured.Alerts.PartnerMs), Latency.Of(measured.Alerts.CommandMs))
         {
             LastAcknowledged = measured.LastAcknowledged,
