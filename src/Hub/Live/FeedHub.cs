@@ -21,8 +21,6 @@ public sealed partial class FeedHub(IGrainFactory grains, IJournal journal, IOpt
     private readonly Lock _referenceLock = new();
     private ILogObserver? _reference;
 
-    public IJournal Journal => journal;
-
     /// <summary>Registers a subscription to <paramref name="feed"/>; records after its <see cref="FeedSubscription.LiveAfter"/> reach it.</summary>
     public async Task<FeedSubscription> SubscribeAsync(Feed feed)
     {
@@ -37,10 +35,14 @@ public sealed partial class FeedHub(IGrainFactory grains, IJournal journal, IOpt
     public async Task<long> StartingPointAsync(FeedSubscription subscription, ulong resumeFrom)
     {
         if (resumeFrom == 0) return subscription.LiveAfter;
-        if (resumeFrom > (ulong)subscription.LiveAfter && (await journal.ReadHeadAsync(subscription.Feed.Log)).Cursor is var head && resumeFrom > (ulong)head)
+        if (resumeFrom > (ulong)subscription.LiveAfter)
         {
-            throw new Grains.DomainValidationException("resume_from",
-                $"resume_from {resumeFrom} is past the end of sector {subscription.Feed.Log}'s log (cursor {head}); cursors count within one sector.");
+            var head = (await journal.ReadHeadAsync(subscription.Feed.Log)).Cursor;
+            if (resumeFrom > (ulong)head)
+            {
+                throw new Grains.DomainValidationException("resume_from",
+                    $"resume_from {resumeFrom} is past the end of sector {subscription.Feed.Log}'s log (cursor {head}); cursors count within one sector.");
+            }
         }
 
         return (long)resumeFrom;
