@@ -123,6 +123,7 @@ def main():
     parser.add_argument("--kill-after", type=float, help="hub only: SIGKILL it this many seconds into streaming, restart it, and check the record")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--hub-dll", default=str(HUB), help="another build of the hub to measure, e.g. an earlier commit's")
+    parser.add_argument("--hub-setting", action="append", default=[], metavar="KEY=VALUE", help="a hub setting, e.g. Hub:UnitWindow=128 (repeatable)")
     parser.add_argument("--json", help="write the raw figures here")
     args = parser.parse_args()
 
@@ -136,7 +137,9 @@ def main():
         "relay": (["dotnet", str(RELAY), "--certs", str(certs), "--url", "https://127.0.0.1:7450"], "relay listening", "https://127.0.0.1:7450"),
         "hub": (["dotnet", args.hub_dll, "--Hub:Url", "https://127.0.0.1:7451", "--Hub:DataPath", str(work / "hub"),
                  "--Hub:Certificates:Server", str(certs / "hub.pfx"), "--Hub:Certificates:UsCa", str(certs / "us-ca.crt"),
-                 "--Hub:Certificates:MxCa", str(certs / "mx-ca.crt")], "PatrolHub listening", "https://127.0.0.1:7451"),
+                 "--Hub:Certificates:MxCa", str(certs / "mx-ca.crt"),
+                 *[part for setting in args.hub_setting for part in ("--" + setting.split("=", 1)[0], setting.split("=", 1)[1])]],
+                "PatrolHub listening", "https://127.0.0.1:7451"),
     }
     results = {}
     for name in args.servers.split(","):
