@@ -25,10 +25,7 @@ public abstract record HubEvent
 /// <summary>An event with its place in its sector's log. The cursor orders everything recorded in that sector,
 /// with no gaps: 1, 2, 3, ...</summary>
 [GenerateSerializer, Immutable]
-public sealed record JournalRecord([property: Id(0)] long Cursor, [property: Id(1)] DateTimeOffset RecordedAt, [property: Id(2)] HubEvent Event)
-{
-    public SectorId Sector => Event.Keys().Sector;
-}
+public sealed record JournalRecord([property: Id(0)] long Cursor, [property: Id(1)] DateTimeOffset RecordedAt, [property: Id(2)] HubEvent Event);
 
 /// <summary>Where a sector's log ends: the last cursor and its hash (0 and 32 zero bytes for an empty log).</summary>
 [GenerateSerializer, Immutable]
