@@ -38,7 +38,8 @@ public sealed record HubConnectionOptions(Uri Hub, X509Certificate2? Identity, X
             EnableMultipleHttp2Connections = true,
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             KeepAlivePingDelay = TimeSpan.FromSeconds(30),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            // gRPC's own default: a hub busy enough to answer a ping late is still better kept than reconnected to.
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
             ConnectTimeout = TimeSpan.FromSeconds(10),
             SslOptions = new SslClientAuthenticationOptions
             {
