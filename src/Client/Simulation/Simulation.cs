@@ -89,10 +89,12 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
 
         foreach (var reason in sessions.Where(s => s.Session.LastDisconnect is not null).GroupBy(s => s.Session.LastDisconnect!.Message))
             progress?.WriteLine($"{reason.Count()} units reconnected after: {reason.Key}");
+        var connections = sessions.Select(s => s.Session).ToList();
         return new SimulationReport(
             options.Pairs, units.Count, Stopwatch.GetElapsedTime(started), measured.Offered, measured.Sent, Volatile.Read(ref measured.Acknowledged),
             measured.Failed, Latency.Of(measured.AckMs), Latency.Of(measured.DeliveryMs),
-            sessions.Sum(s => s.Session.Reconnects), sessions.Select(s => s.Session.Reconnects).DefaultIfEmpty().Max(), sessions.Sum(s => s.Session.Refusals), sessions.Select(s => s.Session.LongestOutage).DefaultIfEmpty().Max(),
+            connections.Sum(s => s.Reconnects), connections.Select(s => s.Reconnects).DefaultIfEmpty().Max(), connections.Sum(s => s.Refusals),
+            connections.Select(s => s.LongestOutage).DefaultIfEmpty().Max(),
             measured.Alerts.Raised, Latency.Of(measured.Alerts.PartnerMs), Latency.Of(measured.Alerts.CommandMs))
         {
             LastAcknowledged = measured.LastAcknowledged,
