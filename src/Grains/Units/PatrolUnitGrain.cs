@@ -100,37 +100,27 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
         return new PositionAck(report.Sequence, record.Cursor, record.RecordedAt);
     }
 
-    private bool IsValid(PositionReport report)
-    {
-        try
-        {
-            Validate(report);
-            return true;
-        }
-        catch (DomainValidationException)
-        {
-            return false;
-        }
-    }
+    private bool IsValid(PositionReport report) => Invalid(report) is null;
 
     private void Validate(PositionReport report)
     {
-        if (report.Sequence <= 0)
-            throw new DomainValidationException("sequence", $"sequence must be positive; got {report.Sequence}.");
-        GeoPoint.Validate(report.Point.Latitude, report.Point.Longitude);
+        if (Invalid(report) is { } invalid) throw invalid;
+    }
+
+    /// <summary>What is wrong with a report, naming the field, or null.</summary>
+    private DomainValidationException? Invalid(PositionReport report)
+    {
         var now = time.GetUtcNow();
-        if (report.GnssTime > now + MaxFutureSkew)
-            throw new DomainValidationException("gnss_time", $"gnss_time {report.GnssTime:O} is more than {MaxFutureSkew.TotalMinutes} minutes ahead of the hub's clock ({now:O}).");
-        if (report.GnssTime.Year < 2000)
-            throw new DomainValidationException("gnss_time", "gnss_time is missing or before the year 2000.");
-        if (!float.IsFinite(report.AccuracyM) || report.AccuracyM is < 0 or > 100_000)
-            throw new DomainValidationException("accuracy_m", $"accuracy_m {report.AccuracyM} is outside 0..100000.");
-        if (!float.IsFinite(report.HeadingDeg) || report.HeadingDeg is < 0 or >= 360)
-            throw new DomainValidationException("heading_deg", $"heading_deg {report.HeadingDeg} is outside 0..360.");
-        if (!float.IsFinite(report.SpeedMps) || report.SpeedMps is < 0 or > 350)
-            throw new DomainValidationException("speed_mps", $"speed_mps {report.SpeedMps} is outside 0..350.");
-        if (!Enum.IsDefined(report.Status))
-            throw new DomainValidationException("status", "status must be on patrol, responding or off duty.");
+        return report.Sequence <= 0 ? new("sequence", $"sequence must be positive; got {report.Sequence}.")
+            : GeoPoint.Invalid(report.Point.Latitude, report.Point.Longitude) is { } point ? point
+            : report.GnssTime > now + MaxFutureSkew
+                ? new("gnss_time", $"gnss_time {report.GnssTime:O} is more than {MaxFutureSkew.TotalMinutes} minutes ahead of the hub's clock ({now:O}).")
+            : report.GnssTime.Year < 2000 ? new("gnss_time", "gnss_time is missing or before the year 2000.")
+            : !float.IsFinite(report.AccuracyM) || report.AccuracyM is < 0 or > 100_000 ? new("accuracy_m", $"accuracy_m {report.AccuracyM} is outside 0..100000.")
+            : !float.IsFinite(report.HeadingDeg) || report.HeadingDeg is < 0 or >= 360 ? new("heading_deg", $"heading_deg {report.HeadingDeg} is outside 0..360.")
+            : !float.IsFinite(report.SpeedMps) || report.SpeedMps is < 0 or > 350 ? new("speed_mps", $"speed_mps {report.SpeedMps} is outside 0..350.")
+            : !Enum.IsDefined(report.Status) ? new("status", "status must be on patrol, responding or off duty.")
+            : null;
     }
 
     private async Task LoadPartnerAsync(PairInfo pair)

@@ -23,54 +23,46 @@ public sealed class CallerIdentities(HubCertificates certificates, TimeProvider 
 
     /// <summary>Kestrel's check during the handshake: chains to a nation's CA and is valid now. Whether it names an
     /// identity that nation may issue is told to the caller per call, with a message.</summary>
-    public bool IsAcceptable(X509Certificate2 certificate)
-    {
-        Lookup(certificate, out var entry);
-        return entry.Chains;
-    }
+    public bool IsAcceptable(X509Certificate2 certificate) => Lookup(certificate).Chains;
 
     public Identity Resolve(X509Certificate2? certificate)
     {
         if (certificate is null)
             throw new RpcException(new Status(StatusCode.Unauthenticated, "a client certificate is required; present one issued by the U.S. or Mexican PatrolHub CA."));
-        var (identity, error) = Lookup(certificate, out _);
-        return identity ?? throw new RpcException(new Status(StatusCode.Unauthenticated, error!));
+        var entry = Lookup(certificate);
+        return entry.Identity ?? throw new RpcException(new Status(StatusCode.Unauthenticated, entry.Error!));
     }
 
-    private (Identity? Identity, string? Error) Lookup(X509Certificate2 certificate, out Entry entry)
+    /// <summary>The cached answer while the certificate and its chain are valid now; a certificate outside its validity
+    /// is refused without a chain build and without being cached, so one not yet valid works once it is.</summary>
+    private Entry Lookup(X509Certificate2 certificate)
     {
         var now = time.GetUtcNow();
+        var notValid = new Entry(null, $"the client certificate '{certificate.Subject}' is not valid now.", false, DateTimeOffset.MinValue);
+        if (now < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime()) return notValid;
         var key = Convert.ToHexString(certificate.GetCertHash(HashAlgorithmName.SHA256));
-        if (!_known.TryGetValue(key, out entry!))
+        if (!_known.TryGetValue(key, out var entry))
         {
             if (_known.Count >= Capacity) _known.Clear();
             entry = _known[key] = Read(certificate, now);
         }
 
-        if (now < entry.ValidFrom || now > entry.ValidUntil)
-        {
-            entry = entry with { Chains = false };
-            return (null, $"the client certificate '{certificate.Subject}' is not valid now.");
-        }
-
-        return (entry.Identity, entry.Error);
+        return now > entry.ValidUntil ? notValid : entry;
     }
 
     private Entry Read(X509Certificate2 certificate, DateTimeOffset now)
     {
-        var validFrom = new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
-        var validUntil = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
-        if (now < validFrom || now > validUntil) return new Entry(null, $"the client certificate '{certificate.Subject}' is not valid now.", false, validFrom, validUntil);
-        if (certificates.IssuerOf(certificate, now) is not var (issuer, chainValidUntil))
-            return new Entry(null, $"the client certificate '{certificate.Subject}' was not issued by the U.S. or Mexican PatrolHub CA.", false, validFrom, validUntil);
+        if (certificates.IssuerOf(certificate, now) is not var (issuer, validUntil))
+            return new Entry(null, $"the client certificate '{certificate.Subject}' was not issued by the U.S. or Mexican PatrolHub CA.", false, DateTimeOffset.MaxValue);
         var uris = SubjectAlternativeNames.Uris(certificate).Where(u => u.StartsWith(Identity.UriPrefix, StringComparison.OrdinalIgnoreCase)).ToList();
         if (uris.Count != 1)
-            return new Entry(null, $"the client certificate '{certificate.Subject}' must carry exactly one urn:patrolhub: identity URI; it has {uris.Count}.", true, validFrom, chainValidUntil);
+            return new Entry(null, $"the client certificate '{certificate.Subject}' must carry exactly one urn:patrolhub: identity URI; it has {uris.Count}.", true, validUntil);
         return Identity.TryParse(uris[0], issuer, out var identity, out var error)
-            ? new Entry(identity, null, true, validFrom, chainValidUntil)
-            : new Entry(null, error, true, validFrom, chainValidUntil);
+            ? new Entry(identity, null, true, validUntil)
+            : new Entry(null, error, true, validUntil);
     }
 
-    /// <summary>What a certificate was found to be; <see cref="Chains"/>: it chains to a nation's CA.</summary>
-    private sealed record Entry(Identity? Identity, string? Error, bool Chains, DateTimeOffset ValidFrom, DateTimeOffset ValidUntil);
+    /// <summary>What a certificate was found to be; <see cref="Chains"/>: it chains to a nation's CA, which holds until
+    /// <see cref="ValidUntil"/>, the earliest expiry in the chain.</summary>
+    private sealed record Entry(Identity? Identity, string? Error, bool Chains, DateTimeOffset ValidUntil);
 }
