@@ -64,14 +64,14 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
         Feed feed, long after, long upTo = long.MaxValue, int limit = int.MaxValue, CancellationToken cancellationToken = default)
     {
         const string Range = "sector = $sector AND cursor > $after AND cursor <= $upTo";
+        // A unit's feed is Addressees.Includes in SQL: sent to it, about it (not its own position), or a command's alert.
         var sql = feed.Unit is null
             ? $"SELECT cursor, recorded_at, payload FROM journal WHERE {Range} ORDER BY cursor LIMIT $limit"
             : $"""
               SELECT cursor, recorded_at, payload FROM journal WHERE to_unit = $unit AND {Range}
               UNION ALL SELECT cursor, recorded_at, payload FROM journal WHERE unit = $unit AND kind <> 'position' AND {Range}
                 AND (to_unit IS NULL OR to_unit <> $unit)
-              UNION ALL SELECT cursor, recorded_at, payload FROM journal WHERE sector = $sector AND kind = 'alert' AND unit IS NULL
-                AND cursor > $after AND cursor <= $upTo
+              UNION ALL SELECT cursor, recorded_at, payload FROM journal WHERE kind = 'alert' AND unit IS NULL AND {Range}
               ORDER BY cursor LIMIT $limit
               """;
         return QueryAsync(
