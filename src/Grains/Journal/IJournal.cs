@@ -32,6 +32,19 @@ public interface IJournal
     /// <summary>How many distinct pairs or alerts (subjects) of one kind a sector's log has recorded; counted in the
     /// store, nothing loaded.</summary>
     Task<int> CountSubjectsAsync(SectorId sector, string kind, CancellationToken cancellationToken = default);
+
+    /// <summary>The last cursor of a sector's log recorded at or before <paramref name="time"/> (0 if none was).</summary>
+    Task<long> CursorAtAsync(SectorId sector, DateTimeOffset time, CancellationToken cancellationToken = default);
+
+    /// <summary>A sector's records as stored, hash and index columns included, with cursor &gt; <paramref name="after"/>
+    /// in cursor order: what verification reads.</summary>
+    Task<IReadOnlyList<ChainLink>> ReadChainAsync(SectorId sector, long after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a signed checkpoint of a sector's head.</summary>
+    Task AddCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken = default);
+
+    /// <summary>A sector's checkpoints in cursor order.</summary>
+    Task<IReadOnlyList<Checkpoint>> ReadCheckpointsAsync(SectorId sector, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A narrow lookup the grains rebuild their state from on activation.</summary>
@@ -52,6 +65,15 @@ public sealed record JournalQuery(string Kind)
 
     /// <summary>Only records made at or after this time.</summary>
     public DateTimeOffset? Since { get; init; }
+
+    /// <summary>Only records with a cursor greater than this.</summary>
+    public long? After { get; init; }
+
+    /// <summary>Only records with a cursor up to this one.</summary>
+    public long? UpTo { get; init; }
+
+    /// <summary>The first this many, in sector and cursor order.</summary>
+    public int? Limit { get; init; }
 }
 
 /// <summary>An append that did not follow the log's head: another writer got there first. The writer reloads the head.</summary>

@@ -24,19 +24,60 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
     private readonly SqliteConnection _writer;
     private readonly Dictionary<SectorId, LogHead> _heads = [];
     private readonly Task _writeLoop;
+    private readonly bool _readOnly;
+
+    /// <summary>Records at the end of each sector's log whose chain is checked on opening.</summary>
+    private const int CheckedOnOpen = 1024;
 
     public SqliteJournal(IOptions<JournalOptions> options, ILogger<SqliteJournal> logger)
+        : this(options.Value.Path, readOnly: false, logger)
+    {
+    }
+
+    private SqliteJournal(string file, bool readOnly, ILogger<SqliteJournal> logger)
     {
         _logger = logger;
-        var path = Path.GetFullPath(options.Value.Path);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
+        _readOnly = readOnly;
+        var path = Path.GetFullPath(file);
+        if (readOnly && !File.Exists(path)) throw new FileNotFoundException($"There is no journal file '{path}'.", path);
+        if (!readOnly) Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path, Pooling = true, Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
+        }.ToString();
         _writer = new SqliteConnection(_connectionString);
-        _writer.Open();
-        SqliteSchema.Apply(_writer);
+        try
+        {
+            _writer.Open();
+            if (readOnly)
+            {
+                SqliteSchema.Check(_writer);
+                _pending.Writer.Complete();
+                _writeLoop = Task.CompletedTask;
+                return;
+            }
+
+            SqliteSchema.Apply(_writer);
+            CheckEnds();
+        }
+        catch (SqliteException e)
+        {
+            _writer.Dispose();
+            throw new InvalidOperationException($"The journal '{path}' cannot be read: {e.Message}", e);
+        }
+        catch
+        {
+            _writer.Dispose();
+            throw;
+        }
+
         _writeLoop = Task.Factory.StartNew(WriteLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         Log.Opened(_logger, path);
     }
+
+    /// <summary>Opens a journal file only to read it (to verify a copy, say): nothing is created, migrated or written.</summary>
+    public static SqliteJournal OpenReadOnly(string path) =>
+        new(path, readOnly: true, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteJournal>.Instance);
 
     /// <summary>False once the writer has stopped; appends would then never complete.</summary>
     public bool IsWriting => !_writeLoop.IsCompleted;
@@ -47,6 +88,7 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
     public async Task AppendAsync(SectorId sector, LogHead head, IReadOnlyList<SealedRecord> records, CancellationToken cancellationToken = default)
     {
         if (records.Count == 0) return;
+        if (_readOnly) throw new InvalidOperationException("This journal was opened read-only.");
         var pending = new Pending(sector, head, records, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         try
         {
@@ -103,13 +145,25 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
             parameters.Add(("$since", JournalSerializer.ToMicros(since)));
         }
 
+        if (query.After is { } after)
+        {
+            filter += " AND cursor > $after";
+            parameters.Add(("$after", after));
+        }
+
+        if (query.UpTo is { } upTo)
+        {
+            filter += " AND cursor <= $upTo";
+            parameters.Add(("$upTo", upTo));
+        }
+
         var groupBy = query.LatestPerUnit ? "unit" : query.LatestPerSubject ? "subject" : null;
         var matching = groupBy is null
             ? $"SELECT sector, cursor, recorded_at, payload FROM journal WHERE {filter}"
             : $"SELECT sector, cursor, recorded_at, payload FROM journal WHERE (sector, cursor) IN (SELECT sector, MAX(cursor) FROM journal WHERE {filter} GROUP BY sector, {groupBy})";
         var sql = query.Last is { } last
             ? $"SELECT cursor, recorded_at, payload FROM ({matching} ORDER BY recorded_at DESC, cursor DESC LIMIT {last}) ORDER BY sector, cursor"
-            : $"SELECT cursor, recorded_at, payload FROM ({matching}) ORDER BY sector, cursor";
+            : $"SELECT cursor, recorded_at, payload FROM ({matching}) ORDER BY sector, cursor{(query.Limit is { } limit ? $" LIMIT {limit}" : "")}";
         return QueryAsync(sql, parameters, cancellationToken);
     }
 
@@ -121,6 +175,51 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
         command.Parameters.AddWithValue("$kind", kind);
         return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }, cancellationToken);
+
+    public Task<long> CursorAtAsync(SectorId sector, DateTimeOffset time, CancellationToken cancellationToken = default) => ReadAsync(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(cursor), 0) FROM journal WHERE sector = $sector AND recorded_at <= $at";
+        command.Parameters.AddWithValue("$sector", sector.Value);
+        command.Parameters.AddWithValue("$at", JournalSerializer.ToMicros(time));
+        return (long)command.ExecuteScalar()!;
+    }, cancellationToken);
+
+    public Task<IReadOnlyList<ChainLink>> ReadChainAsync(SectorId sector, long after, int limit, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<ChainLink>>(connection => ReadChain(connection, sector, after, limit), cancellationToken);
+
+    public Task AddCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken = default) => ReadAsync(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT OR IGNORE INTO checkpoints (sector, cursor, hash, signed_at, signer, signature)
+            VALUES ($sector, $cursor, $hash, $at, $signer, $signature)
+            """;
+        command.Parameters.AddWithValue("$sector", checkpoint.Sector.Value);
+        command.Parameters.AddWithValue("$cursor", checkpoint.Cursor);
+        command.Parameters.AddWithValue("$hash", checkpoint.Hash);
+        command.Parameters.AddWithValue("$at", JournalSerializer.ToMicros(checkpoint.SignedAt));
+        command.Parameters.AddWithValue("$signer", checkpoint.Signer);
+        command.Parameters.AddWithValue("$signature", checkpoint.Signature);
+        return command.ExecuteNonQuery();
+    }, cancellationToken);
+
+    public Task<IReadOnlyList<Checkpoint>> ReadCheckpointsAsync(SectorId sector, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<Checkpoint>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT cursor, hash, signed_at, signer, signature FROM checkpoints WHERE sector = $sector ORDER BY cursor";
+            command.Parameters.AddWithValue("$sector", sector.Value);
+            using var reader = command.ExecuteReader();
+            var checkpoints = new List<Checkpoint>();
+            while (reader.Read())
+            {
+                checkpoints.Add(new Checkpoint(sector, reader.GetInt64(0), (byte[])reader.GetValue(1), JournalSerializer.FromMicros(reader.GetInt64(2)),
+                    (byte[])reader.GetValue(3), (byte[])reader.GetValue(4)));
+            }
+
+            return checkpoints;
+        }, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -236,6 +335,47 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
         connection.Open();
         return read(connection);
     }, cancellationToken);
+
+    private static List<ChainLink> ReadChain(SqliteConnection connection, SectorId sector, long after, int limit)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT cursor, recorded_at, kind, unit, to_unit, subject, unit_seq, payload, prev_hash, hash FROM journal
+            WHERE sector = $sector AND cursor > $after ORDER BY cursor LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$sector", sector.Value);
+        command.Parameters.AddWithValue("$after", after);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var links = new List<ChainLink>();
+        string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+        while (reader.Read())
+        {
+            links.Add(new ChainLink(sector, reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), Text(3), Text(4), Text(5),
+                reader.IsDBNull(6) ? null : reader.GetInt64(6), reader.GetString(7), (byte[])reader.GetValue(8), (byte[])reader.GetValue(9)));
+        }
+
+        return links;
+    }
+
+    /// <summary>Checks the chain at the end of every sector's log, so a damaged or cut file stops the hub before it
+    /// appends to it; the whole record is checked by verification.</summary>
+    private void CheckEnds()
+    {
+        foreach (var sector in Geo.SectorCatalog.Default.All.Select(s => s.Id))
+        {
+            var head = ReadHead(_writer, sector);
+            if (head.Cursor == 0) continue;
+            var from = Math.Max(0, head.Cursor - CheckedOnOpen - 1);
+            var links = ReadChain(_writer, sector, from, CheckedOnOpen + 2);
+            var check = new ChainCheck(sector, from == 0 ? LogHead.Empty : new LogHead(from, links[0].PreviousHash));
+            foreach (var link in links)
+            {
+                if (check.Next(link) is { } broken)
+                    throw new InvalidOperationException($"The journal '{_writer.DataSource}' is damaged at {broken}; the hub will not append to it. Restore it from a copy, or run 'patrolhub verify --offline' for the whole record.");
+            }
+        }
+    }
 
     private static LogHead ReadHead(SqliteConnection connection, SectorId sector, SqliteTransaction? transaction = null)
     {

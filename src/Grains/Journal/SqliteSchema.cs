@@ -12,21 +12,13 @@ internal static class SqliteSchema
     public static readonly HashSet<string> Kinds = [PositionRecorded.Kind, PairChanged.Kind, AlertChanged.Kind, DriftWarning.Kind];
 
     /// <summary>The schema version this build writes; a file of a newer version is refused.</summary>
-    private const int Version = 2;
+    private const int Version = 3;
 
     public static void Apply(SqliteConnection connection)
     {
         Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
-        var version = Scalar(connection, "PRAGMA user_version");
-        if (version == 0 && Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'journal'") > 0) version = 1;
-        if (version == 1)
-        {
-            throw new InvalidOperationException(
-                $"The journal '{connection.DataSource}' has one log for the whole hub (schema 1); this hub keeps one log per sector (schema {Version}). Start with a new Journal:Path.");
-        }
-
-        if (version > Version)
-            throw new InvalidOperationException($"The journal '{connection.DataSource}' was written by a newer hub (schema {version}; this hub knows {Version}).");
+        Check(connection);
+        // Schema 3 adds the time index and the checkpoints to schema 2; both are created below if missing.
         Execute(connection, $"""
             CREATE TABLE IF NOT EXISTS journal (
                 sector TEXT NOT NULL,
@@ -46,8 +38,33 @@ internal static class SqliteSchema
             CREATE INDEX IF NOT EXISTS journal_to_unit ON journal (to_unit, sector, cursor) WHERE to_unit IS NOT NULL;
             CREATE INDEX IF NOT EXISTS journal_about_unit ON journal (unit, sector, cursor) WHERE unit IS NOT NULL AND kind <> 'position';
             CREATE INDEX IF NOT EXISTS journal_subject ON journal (subject, cursor) WHERE subject IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS journal_time ON journal (sector, recorded_at);
+            CREATE TABLE IF NOT EXISTS checkpoints (
+                sector TEXT NOT NULL,
+                cursor INTEGER NOT NULL,
+                hash BLOB NOT NULL,
+                signed_at INTEGER NOT NULL,
+                signer BLOB NOT NULL,
+                signature BLOB NOT NULL,
+                PRIMARY KEY (sector, cursor)) WITHOUT ROWID;
             PRAGMA user_version = {Version};
             """);
+    }
+
+    /// <summary>Refuses a file this build cannot read; returns its schema version (0 for a new file).</summary>
+    public static long Check(SqliteConnection connection)
+    {
+        var version = Scalar(connection, "PRAGMA user_version");
+        if (version == 0 && Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'journal'") > 0) version = 1;
+        if (version == 1)
+        {
+            throw new InvalidOperationException(
+                $"The journal '{connection.DataSource}' has one log for the whole hub (schema 1); this hub keeps one log per sector (schema {Version}). Start with a new Journal:Path.");
+        }
+
+        if (version > Version)
+            throw new InvalidOperationException($"The journal '{connection.DataSource}' was written by a newer hub (schema {version}; this hub knows {Version}).");
+        return version;
     }
 
     private static void Execute(SqliteConnection connection, string sql)

@@ -1,0 +1,136 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using PatrolHub.Grains.Ids;
+
+namespace PatrolHub.Grains.Journal;
+
+/// <summary>Where a sector's record stops being what was recorded: the first record that is missing, altered, or not
+/// in its place, or a signed checkpoint the log no longer agrees with.</summary>
+public sealed record ChainBreak(SectorId Sector, long Cursor, DateTimeOffset? RecordedAt, string Problem)
+{
+    public override string ToString() =>
+        $"sector {Sector}, record {Cursor}{(RecordedAt is { } at ? $" (recorded {at.UtcDateTime:yyyy-MM-ddTHH:mm:ss.ffffffZ})" : "")}: {Problem}";
+}
+
+/// <summary>What verifying one sector's log found.</summary>
+/// <param name="Records">Records checked and found sound, from the first.</param>
+/// <param name="Checkpoints">Signed checkpoints the log agrees with.</param>
+/// <param name="SignersChecked">Whether each checkpoint's signer was checked against a trusted certificate (and not
+/// only its own signature).</param>
+public sealed record SectorVerification(SectorId Sector, long Records, LogHead Head, int Checkpoints, bool SignersChecked, ChainBreak? Break)
+{
+    public bool Intact => Break is null;
+}
+
+/// <summary>Checks a sector's records one after another, in cursor order, against the chain.</summary>
+public sealed class ChainCheck(SectorId sector, LogHead start)
+{
+    /// <summary>The last record found sound.</summary>
+    public LogHead Head { get; private set; } = start;
+
+    /// <summary>The next record's problem, or null when it is sound (and becomes the head).</summary>
+    public ChainBreak? Next(ChainLink link)
+    {
+        var expected = Head.Cursor + 1;
+        if (link.Cursor != expected)
+        {
+            var missing = link.Cursor - expected == 1 ? $"record {expected} is" : $"records {expected} to {link.Cursor - 1} are";
+            return new ChainBreak(sector, expected, null, $"missing: {missing} not in the log, which goes from {Head.Cursor} to {link.Cursor}.");
+        }
+
+        if (!link.ComputeHash(link.PreviousHash).AsSpan().SequenceEqual(link.Hash))
+            return Broken(link, "altered: its content does not match its hash.");
+        if (!link.PreviousHash.AsSpan().SequenceEqual(Head.Hash))
+            return Broken(link, $"not in its place: it does not chain to record {Head.Cursor}, so it was inserted, moved, or a record before it was rewritten.");
+        if (KeysProblem(link) is { } problem) return Broken(link, problem);
+        Head = new LogHead(link.Cursor, link.Hash);
+        return null;
+    }
+
+    private ChainBreak Broken(ChainLink link, string problem) => new(sector, link.Cursor, link.RecordedAt, problem);
+
+    /// <summary>The index columns must be the ones the hashed payload gives, or lookups would find other records.</summary>
+    private static string? KeysProblem(ChainLink link)
+    {
+        JournalKeys keys;
+        try
+        {
+            keys = JournalSerializer.Deserialize(link.Payload).Keys();
+        }
+        catch (JsonException e)
+        {
+            return $"altered: its payload is not a record ({e.Message}).";
+        }
+
+        var sound = keys.Kind == link.Kind && keys.Sector == link.Sector && keys.Unit?.Value == link.Unit && keys.ToUnit?.Value == link.ToUnit
+            && keys.Subject == link.Subject && keys.UnitSequence == link.UnitSequence;
+        return sound ? null : "altered: its index columns do not match its content.";
+    }
+}
+
+/// <summary>The certificates whose checkpoints are believed: the hub's own, or the CA that issued it. Empty means each
+/// checkpoint's signature is checked against the certificate stored with it, and nothing more.</summary>
+public sealed class CheckpointTrust(IReadOnlyList<X509Certificate2> anchors)
+{
+    public static readonly CheckpointTrust SignatureOnly = new([]);
+
+    public bool ChecksSigners => anchors.Count > 0;
+
+    public bool Trusts(Checkpoint checkpoint)
+    {
+        using var signer = checkpoint.SignerCertificate();
+        if (anchors.Any(a => a.RawData.AsSpan().SequenceEqual(signer.RawData))) return true;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(anchors.ToArray());
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        // A checkpoint stays valid after its signer expires: check the chain as of the signing.
+        chain.ChainPolicy.VerificationTime = checkpoint.SignedAt.UtcDateTime;
+        return anchors.Count > 0 && chain.Build(signer);
+    }
+}
+
+/// <summary>Verifies sectors' logs from the store: every record's hash, its place in the chain and its index columns,
+/// then every signed checkpoint against the records.</summary>
+public static class ChainVerifier
+{
+    private const int Page = 8192;
+
+    public static async Task<SectorVerification> VerifyAsync(IJournal journal, SectorId sector, CheckpointTrust trust, CancellationToken cancellationToken = default)
+    {
+        var checkpoints = new Queue<Checkpoint>(await journal.ReadCheckpointsAsync(sector, cancellationToken));
+        var check = new ChainCheck(sector, LogHead.Empty);
+        var agreed = 0;
+        SectorVerification Result(ChainBreak? broken) => new(sector, check.Head.Cursor, check.Head, agreed, trust.ChecksSigners, broken);
+
+        foreach (var checkpoint in checkpoints)
+        {
+            if (!checkpoint.SignatureIsValid())
+                return Result(new ChainBreak(sector, checkpoint.Cursor, null, $"the checkpoint of this record dated {checkpoint.SignedAt:u} has an invalid signature."));
+            if (trust.ChecksSigners && !trust.Trusts(checkpoint))
+                return Result(new ChainBreak(sector, checkpoint.Cursor, null, $"the checkpoint of this record dated {checkpoint.SignedAt:u} was not signed by a trusted hub certificate."));
+        }
+
+        while (true)
+        {
+            var links = await journal.ReadChainAsync(sector, check.Head.Cursor, Page, cancellationToken);
+            if (links.Count == 0) break;
+            foreach (var link in links)
+            {
+                if (check.Next(link) is { } broken) return Result(broken);
+                while (checkpoints.TryPeek(out var checkpoint) && checkpoint.Cursor == link.Cursor)
+                {
+                    if (!checkpoint.Hash.AsSpan().SequenceEqual(link.Hash))
+                        return Result(new ChainBreak(sector, link.Cursor, link.RecordedAt, $"rewritten: it differs from the head the hub signed at {checkpoint.SignedAt:u}."));
+                    checkpoints.Dequeue();
+                    agreed++;
+                }
+            }
+        }
+
+        return checkpoints.TryPeek(out var beyond)
+            ? Result(new ChainBreak(sector, check.Head.Cursor + 1, null,
+                $"missing: the log ends at record {check.Head.Cursor}, but the hub signed a checkpoint of record {beyond.Cursor} at {beyond.SignedAt:u}; records were removed from its end."))
+            : Result(null);
+    }
+}
