@@ -13,6 +13,7 @@ using PatrolHub.Hub.Demo;
 using PatrolHub.Hub.Errors;
 using PatrolHub.Hub.Live;
 using PatrolHub.Hub.Patrol;
+using PatrolHub.Hub.Review;
 using PatrolHub.Hub.Security;
 using PatrolHub.Hub.Telemetry;
 
@@ -62,6 +63,8 @@ public static partial class HubHostingExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SqliteJournal>();
         builder.Services.TryAddSingleton<IJournal>(sp => sp.GetRequiredService<SqliteJournal>());
+        builder.Services.AddOptions<ReviewOptions>().BindConfiguration(ReviewOptions.Section).Validated(o => o.Validate());
+        builder.Services.AddHostedService<CheckpointSigner>();
         builder.Services.AddSingleton<FeedHub>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedHub>());
         builder.Services.AddGrpc(options =>
@@ -102,6 +105,7 @@ public static partial class HubHostingExtensions
         app.Services.GetRequiredService<IJournal>();
         app.MapGrpcService<PatrolGrpcService>();
         app.MapGrpcService<CommandGrpcService>();
+        app.MapGrpcService<ReviewGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -143,6 +143,21 @@ internal static class ProtoMapper
         var body => new() { Cursor = (ulong)record.Cursor, Warning = (Proto.DriftWarning)body },
     };
 
+    /// <summary>A recorded event as review replays it.</summary>
+    public static Proto.RecordedEvent ToRecordedEvent(JournalRecord record)
+    {
+        var message = new Proto.RecordedEvent { Cursor = (ulong)record.Cursor, RecordedAt = Timestamp.FromDateTimeOffset(record.RecordedAt) };
+        switch (ToBody(record))
+        {
+            case Proto.Position position: message.Position = position; break;
+            case Proto.Pair pair: message.Pair = pair; break;
+            case Proto.Alert alert: message.Alert = alert; break;
+            case var body: message.Warning = (Proto.DriftWarning)body; break;
+        }
+
+        return message;
+    }
+
     /// <summary>The message for a recorded event, the one mapping both kinds of stream wrap. Every kind of event has
     /// one: an event the hub records but cannot send would be lost to its subscribers without a word.</summary>
     private static Google.Protobuf.IMessage ToBody(JournalRecord record) => record.Event switch

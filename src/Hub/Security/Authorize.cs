@@ -38,5 +38,19 @@ public static class Authorize
             throw Denied($"{caller.Name} may not raise an alert in {sector}; the sector's units and commands may.");
     }
 
+    /// <summary>Replay, status at an instant and export are for the nations' reviewers.</summary>
+    public static void Reviewer(Identity caller, string action)
+    {
+        if (caller.Role != Role.Reviewer)
+            throw Denied($"{caller.Name} may not {action}; only a reviewer identity (urn:patrolhub:reviewer:US or :MX) may.");
+    }
+
+    /// <summary>Anyone but a patrol unit may check the record's chain: it reveals hashes and counts, no content.</summary>
+    public static void Verifier(Identity caller)
+    {
+        if (caller.Role == Role.Unit)
+            throw Denied($"{caller.Name} may not verify the record; reviewers, commands and the joint centre may.");
+    }
+
     private static RpcException Denied(string message) => new(new Status(StatusCode.PermissionDenied, message));
 }

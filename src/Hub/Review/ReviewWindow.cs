@@ -1,0 +1,46 @@
+using Google.Protobuf.WellKnownTypes;
+using PatrolHub.Grains;
+using PatrolHub.Grains.Geo;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Journal;
+
+namespace PatrolHub.Hub.Review;
+
+/// <summary>What a review asks for: a span of one sector's log, by the times its records were made, as the cursors
+/// <see cref="After"/> (exclusive) to <see cref="UpTo"/> (inclusive).</summary>
+internal sealed record ReviewWindow(SectorId Sector, DateTimeOffset From, DateTimeOffset To, long After, long UpTo)
+{
+    /// <summary>Records in the window, every kind and every unit.</summary>
+    public long Records => UpTo - After;
+
+    public static async Task<ReviewWindow> ResolveAsync(
+        IJournal journal, string sector, Timestamp? from, Timestamp? to, TimeSpan maxWindow, CancellationToken cancellationToken)
+    {
+        var id = KnownSector(sector);
+        var start = Instant(from, "from");
+        var end = Instant(to, "to");
+        if (start > end) throw new DomainValidationException("from", $"from ({start:u}) is after to ({end:u}).");
+        if (end - start > maxWindow)
+            throw new DomainValidationException("to", $"the window from {start:u} to {end:u} is longer than the longest allowed, {maxWindow} (Review:MaxWindow); ask for a shorter one.");
+        var after = await journal.CursorAtAsync(id, start.AddTicks(-10), cancellationToken);
+        var upTo = await journal.CursorAtAsync(id, end, cancellationToken);
+        return new ReviewWindow(id, start, end, after, Math.Max(after, upTo));
+    }
+
+    public static SectorId KnownSector(string code) => SectorId.TryParse(code, null, out var id)
+        ? SectorCatalog.Default.Get(id).Id
+        : throw new DomainValidationException("sector", $"'{code}' is not a sector code; known: {string.Join(", ", SectorCatalog.Default.All.Select(s => s.Id))}.");
+
+    public static DateTimeOffset Instant(Timestamp? time, string field)
+    {
+        if (time is null) throw new DomainValidationException(field, $"{field} is required.");
+        try
+        {
+            return time.ToDateTimeOffset();
+        }
+        catch (InvalidOperationException)
+        {
+            throw new DomainValidationException(field, $"{field} is not a valid time ({time.Seconds} s, {time.Nanos} ns).");
+        }
+    }
+}
