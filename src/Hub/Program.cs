@@ -1,3 +1,14 @@
+using Microsoft.Extensions.Options;
 using PatrolHub.Hub.Hosting;
 
-await HubApp.Build(args).RunAsync();
+try
+{
+    await HubApp.Build(args).RunAsync();
+    return 0;
+}
+catch (Exception e) when (e is OptionsValidationException or InvalidOperationException or IOException or UnauthorizedAccessException)
+{
+    // A hub that cannot start says why in one sentence; the stack trace would only hide it.
+    await Console.Error.WriteLineAsync($"PatrolHub cannot start: {e.Message}");
+    return 1;
+}

@@ -24,4 +24,15 @@ public sealed class CountingJournal(IJournal inner) : IJournal
     public Task<IReadOnlyList<JournalRecord>> ReadAsync(JournalQuery query, CancellationToken cancellationToken = default) => inner.ReadAsync(query, cancellationToken);
 
     public Task<int> CountSubjectsAsync(SectorId sector, string kind, CancellationToken cancellationToken = default) => inner.CountSubjectsAsync(sector, kind, cancellationToken);
+
+    public Task<long> CursorAtAsync(SectorId sector, DateTimeOffset time, CancellationToken cancellationToken = default) =>
+        inner.CursorAtAsync(sector, time, cancellationToken);
+
+    public Task<IReadOnlyList<ChainLink>> ReadChainAsync(SectorId sector, long after, int limit, CancellationToken cancellationToken = default) =>
+        inner.ReadChainAsync(sector, after, limit, cancellationToken);
+
+    public Task AddCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken = default) => inner.AddCheckpointAsync(checkpoint, cancellationToken);
+
+    public Task<IReadOnlyList<Checkpoint>> ReadCheckpointsAsync(SectorId sector, CancellationToken cancellationToken = default) =>
+        inner.ReadCheckpointsAsync(sector, cancellationToken);
 }

@@ -19,6 +19,7 @@ public static class CliApp
         root.Subcommands.Add(SectorCommands.BuildWatch());
         root.Subcommands.Add(AlertCommands.Build());
         root.Subcommands.Add(SimulateCommand.Build());
+        foreach (var command in ReviewCommands.Build()) root.Subcommands.Add(command);
         return root;
     }
 
@@ -37,23 +38,24 @@ public static class CliApp
         {
             return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (Describe(e) is var (code, message))
+        catch (Exception e)
         {
+            var (code, message) = Describe(e);
             await error.WriteLineAsync($"patrolhub: {message}");
             return code;
         }
     }
 
-    private static (int Code, string Message)? Describe(Exception e) => e switch
+    /// <summary>Every failure as an exit code and one sentence; never a stack trace.</summary>
+    private static (int Code, string Message) Describe(Exception e) => e switch
     {
         UsageException => (ExitCodes.Usage, e.Message),
         RpcException { StatusCode: StatusCode.Unavailable or StatusCode.Internal } rpc when Find<AuthenticationException>(rpc) is { } tls =>
             (ExitCodes.Denied, $"the TLS handshake with the hub failed ({tls.Message}); check --ca and --identity."),
         RpcException rpc => (ExitCodes.For(rpc), $"{Name(rpc.StatusCode)}: {rpc.Status.Detail}"),
-        FileNotFoundException or ArgumentException or FormatException or System.Xml.XmlException => (ExitCodes.Failure, e.Message),
         System.Security.Cryptography.CryptographicException => (ExitCodes.Failure, $"could not read a certificate: {e.Message}"),
         OperationCanceledException => (ExitCodes.Failure, "interrupted."),
-        _ => null,
+        _ => (ExitCodes.Failure, e.Message),
     };
 
     private static T? Find<T>(Exception e) where T : Exception

@@ -25,3 +25,28 @@ internal static class Durations
 
 /// <summary>The command line itself is wrong: exit code 2.</summary>
 internal sealed class UsageException(string message) : Exception(message);
+
+internal static class Times
+{
+    /// <summary>Reads an ISO 8601 time (UTC unless it names an offset), "now", or a time relative to now such as -15m or -2h.</summary>
+    public static DateTimeOffset Parse(string text, TimeProvider? clock = null)
+    {
+        var now = (clock ?? TimeProvider.System).GetUtcNow();
+        if (text.Equals("now", StringComparison.OrdinalIgnoreCase)) return now;
+        if (text.StartsWith('-') && text.Length > 1 && char.IsDigit(text[1]))
+        {
+            try
+            {
+                return now - Durations.Parse(text[1..]);
+            }
+            catch (UsageException)
+            {
+                // Not a relative time; tried as an absolute one below.
+            }
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
+            ? time
+            : throw new UsageException($"'{text}' is not a time; use ISO 8601 such as 2026-11-28T14:05:00Z, 'now', or a time before now such as -15m.");
+    }
+}

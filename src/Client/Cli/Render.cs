@@ -7,12 +7,13 @@ namespace PatrolHub.Client.Cli;
 internal static class Render
 {
     /// <summary>Prints one feed event, whichever of the kinds it carries.</summary>
-    public static void Event(Output output, ulong cursor, Position? position, Pair? pair, Alert? alert, DriftWarning? warning, string positionPrefix = "")
+    public static void Event(
+        Output output, ulong cursor, Position? position, Pair? pair, Alert? alert, DriftWarning? warning, string positionPrefix = "", string prefix = "")
     {
-        if (position is not null) output.Write(PositionJson(position, cursor), positionPrefix + PositionText(position));
-        else if (pair is not null) output.Write(PairJson(pair, cursor), PairText(pair));
-        else if (alert is not null) output.Write(AlertJson(alert, cursor), AlertText(alert));
-        else if (warning is not null) output.Write(WarningJson(warning, cursor), WarningText(warning));
+        if (position is not null) output.Write(PositionJson(position, cursor), prefix + positionPrefix + PositionText(position));
+        else if (pair is not null) output.Write(PairJson(pair, cursor), prefix + PairText(pair));
+        else if (alert is not null) output.Write(AlertJson(alert, cursor), prefix + AlertText(alert));
+        else if (warning is not null) output.Write(WarningJson(warning, cursor), prefix + WarningText(warning));
     }
 
     public static object PositionJson(Position p, ulong cursor) => new

@@ -76,7 +76,7 @@ internal static class SectorCommands
         return watch;
     }
 
-    private static void PrintSnapshot(Output output, SectorStatus status, ulong cursor)
+    internal static void PrintSnapshot(Output output, SectorStatus status, ulong cursor)
     {
         var s = status.Sector;
         output.Write(

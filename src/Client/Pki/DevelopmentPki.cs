@@ -12,6 +12,7 @@ public sealed class DevelopmentPki(string folder)
 {
     public const string HubCa = "hub-ca.crt";
     public const string HubCertificate = "hub.pfx";
+    public const string HubPublicCertificate = "hub.crt";
 
     private static readonly string[] Nations = ["US", "MX"];
 
@@ -29,6 +30,7 @@ public sealed class DevelopmentPki(string folder)
         IdentitySpec.Unit("US-TCA-0101"), IdentitySpec.Unit("MX-TCA-0101"),
         IdentitySpec.Command("US", "TCA"), IdentitySpec.Command("MX", "TCA"),
         IdentitySpec.Joint("US"), IdentitySpec.Joint("MX"),
+        IdentitySpec.Reviewer("US"), IdentitySpec.Reviewer("MX"),
     ];
 
     /// <summary>Creates the CAs, the hub certificate and the sample identities; returns the files written.</summary>
@@ -40,6 +42,8 @@ public sealed class DevelopmentPki(string folder)
         written.Add(WritePem(HubCa, hubCa));
         using var hub = IssueServer(hubCa, hostNames ?? ["localhost"]);
         written.Add(WritePfx(HubCertificate, hub));
+        // The hub's public certificate alone: enough to check the checkpoints it signs.
+        written.Add(WritePem(HubPublicCertificate, hub));
         foreach (var nation in Nations)
         {
             using var ca = CreateCa($"PatrolHub {nation} Client CA (development)");
@@ -51,11 +55,14 @@ public sealed class DevelopmentPki(string folder)
         return written;
     }
 
-    /// <summary>Issues an identity from its nation's CA into <c>NAME.pfx</c> (or <paramref name="file"/>).</summary>
+    /// <summary>Issues an identity from its nation's CA into <c>NAME.pfx</c> in the folder, or into <paramref name="file"/>
+    /// (relative to the current directory, as any path a user gives); creates the file's folder if missing.</summary>
     public string Issue(IdentitySpec identity, string? file = null)
     {
         using var certificate = IssueInMemory(identity);
-        return WritePfx(file ?? $"{identity.Name}.pfx", certificate);
+        var path = file is null ? PathOf($"{identity.Name}.pfx") : Path.GetFullPath(file);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return WritePfx(path, certificate);
     }
 
     /// <summary>Issues an identity without writing it, for simulated units.</summary>

@@ -372,7 +372,7 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
             foreach (var link in links)
             {
                 if (check.Next(link) is { } broken)
-                    throw new InvalidOperationException($"The journal '{_writer.DataSource}' is damaged at {broken}; the hub will not append to it. Restore it from a copy, or run 'patrolhub verify --offline' for the whole record.");
+                    throw new InvalidOperationException($"The journal '{_writer.DataSource}' is damaged: {broken} The hub will not append to it; restore it from a copy, or run 'patrolhub verify --offline' to check the whole record.");
             }
         }
     }
