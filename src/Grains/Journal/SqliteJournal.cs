@@ -225,6 +225,9 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
     {
         _pending.Writer.TryComplete();
         await _writeLoop;
+        // With the pooled readers closed too, the last close folds the write-ahead log into the file, so a copy of
+        // the file alone is the whole record.
+        SqliteConnection.ClearPool(_writer);
         await _writer.DisposeAsync();
     }
 

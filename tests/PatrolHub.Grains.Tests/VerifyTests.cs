@@ -1,0 +1,176 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Data.Sqlite;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Journal;
+
+namespace PatrolHub.Grains.Tests;
+
+/// <summary>Tampering with the stored record, as someone with the file would: every change is found and named.</summary>
+public sealed class VerifyTests
+{
+    private static readonly SectorId Tca = new("TCA");
+    private static readonly UnitId Us = UnitId.Parse("US-TCA-0001");
+
+    [Fact]
+    public async Task An_untouched_record_verifies_and_agrees_with_its_signed_checkpoint()
+    {
+        await using var temp = await RecordAsync(20);
+        using var hub = SelfSigned("CN=PatrolHub hub");
+        await temp.Journal.AddCheckpointAsync(Checkpoint.Sign(Tca, await temp.Journal.ReadHeadAsync(Tca), DateTimeOffset.UtcNow, hub));
+
+        var result = await ChainVerifier.VerifyAsync(temp.Journal, Tca, new CheckpointTrust([PublicOnly(hub)]));
+
+        Assert.True(result.Intact, result.Break?.ToString());
+        Assert.Equal((20, 1), (result.Records, result.Checkpoints));
+    }
+
+    [Theory]
+    [InlineData("byte", 7, "altered")]
+    [InlineData("delete", 7, "missing")]
+    [InlineData("insert", 8, "altered")]
+    [InlineData("swap", 7, "altered")]
+    [InlineData("index", 7, "index columns")]
+    public async Task Each_kind_of_tampering_breaks_verification_at_the_record_it_touched(string tampering, long cursor, string problem)
+    {
+        await using var temp = await RecordAsync(20);
+        await temp.Journal.DisposeAsync();
+        await TamperAsync(temp.Path, tampering switch
+        {
+            // One character of a recorded position's latitude.
+            "byte" => "UPDATE journal SET payload = replace(payload, '\"latitude\":31.4', '\"latitude\":31.5') WHERE cursor = 7",
+            "delete" => "DELETE FROM journal WHERE cursor = 7",
+            // Every record from 8 moves up one, and a copy of record 3 goes in at 8.
+            "insert" => """
+                UPDATE journal SET cursor = -(cursor + 1) WHERE cursor >= 8;
+                UPDATE journal SET cursor = -cursor WHERE cursor < 0;
+                INSERT INTO journal SELECT sector, 8, recorded_at, kind, unit, to_unit, subject, unit_seq, payload, prev_hash, hash FROM journal WHERE cursor = 3;
+                """,
+            "swap" => """
+                UPDATE journal SET cursor = -cursor WHERE cursor IN (7, 8);
+                UPDATE journal SET cursor = 8 WHERE cursor = -7;
+                UPDATE journal SET cursor = 7 WHERE cursor = -8;
+                """,
+            // The hashed payload untouched, the unit column pointed elsewhere.
+            _ => "UPDATE journal SET unit = 'US-TCA-0999' WHERE cursor = 7",
+        });
+
+        await using var journal = SqliteJournal.OpenReadOnly(temp.Path);
+        var result = await ChainVerifier.VerifyAsync(journal, Tca, CheckpointTrust.SignatureOnly);
+
+        Assert.False(result.Intact);
+        Assert.Equal(cursor, result.Break!.Cursor);
+        Assert.Contains(problem, result.Break.Problem, StringComparison.Ordinal);
+        Assert.Equal(cursor - 1, result.Records);
+
+        // The hub will not append to it either: opening says which record is bad.
+        var refused = Assert.Throws<InvalidOperationException>(() => new SqliteJournal(
+            Microsoft.Extensions.Options.Options.Create(new JournalOptions { Path = temp.Path }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteJournal>.Instance));
+        Assert.Contains($"record {cursor}", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_catches_what_the_chain_alone_cannot_a_rewritten_or_cut_tail()
+    {
+        await using var temp = await RecordAsync(20);
+        using var hub = SelfSigned("CN=PatrolHub hub");
+        var trust = new CheckpointTrust([PublicOnly(hub)]);
+        await temp.Journal.AddCheckpointAsync(Checkpoint.Sign(Tca, await temp.Journal.ReadHeadAsync(Tca), DateTimeOffset.UtcNow, hub));
+        await temp.Journal.DisposeAsync();
+
+        // Records 18 to 20 cut off the end: the chain that is left is sound, but the checkpoint says it went further.
+        var cut = Path.Combine(temp.Folder, "cut.db");
+        File.Copy(temp.Path, cut);
+        await TamperAsync(cut, "DELETE FROM journal WHERE cursor > 17");
+        await using (var journal = SqliteJournal.OpenReadOnly(cut))
+        {
+            var result = await ChainVerifier.VerifyAsync(journal, Tca, trust);
+            Assert.Equal(18, result.Break!.Cursor);
+            Assert.Contains("removed from its end", result.Break.Problem, StringComparison.Ordinal);
+        }
+
+        // Record 10 altered and every hash after it recomputed: only the signed head can tell.
+        await RewriteFromAsync(temp.Path, 10);
+        var bare = Path.Combine(temp.Folder, "bare.db");
+        File.Copy(temp.Path, bare);
+        await TamperAsync(bare, "DELETE FROM checkpoints");
+        await using (var journal = SqliteJournal.OpenReadOnly(bare))
+            Assert.True((await ChainVerifier.VerifyAsync(journal, Tca, trust)).Intact);
+        await using (var journal = SqliteJournal.OpenReadOnly(temp.Path))
+        {
+            var result = await ChainVerifier.VerifyAsync(journal, Tca, trust);
+            Assert.Equal(20, result.Break!.Cursor);
+            Assert.Contains("rewritten", result.Break.Problem, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_checkpoint_signed_by_another_key_is_not_believed()
+    {
+        await using var temp = await RecordAsync(5);
+        using var hub = SelfSigned("CN=PatrolHub hub");
+        using var impostor = SelfSigned("CN=PatrolHub hub");
+        await temp.Journal.AddCheckpointAsync(Checkpoint.Sign(Tca, await temp.Journal.ReadHeadAsync(Tca), DateTimeOffset.UtcNow, impostor));
+
+        var result = await ChainVerifier.VerifyAsync(temp.Journal, Tca, new CheckpointTrust([PublicOnly(hub)]));
+
+        Assert.Contains("not signed by a trusted", result.Break!.Problem, StringComparison.Ordinal);
+    }
+
+    private static async Task<TempJournal> RecordAsync(int count)
+    {
+        var temp = new TempJournal();
+        var records = JournalTests.SealAll(LogHead.Empty, Enumerable.Range(1, count).Select(i => Events.Position(Us, i)));
+        await temp.Journal.AppendAsync(Tca, LogHead.Empty, records);
+        return temp;
+    }
+
+    private static async Task TamperAsync(string path, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>What a forger who knows the algorithm would do: alter a record, then recompute every hash after it.</summary>
+    private static async Task RewriteFromAsync(string path, long cursor)
+    {
+        await TamperAsync(path, $"UPDATE journal SET payload = replace(payload, '\"latitude\":31.4', '\"latitude\":31.5') WHERE cursor = {cursor}");
+        await using var connection = new SqliteConnection($"Data Source={path};Pooling=false");
+        await connection.OpenAsync();
+        var links = new List<(long Cursor, long At, string Kind, string Payload)>();
+        await using (var read = connection.CreateCommand())
+        {
+            read.CommandText = $"SELECT cursor, recorded_at, kind, payload FROM journal WHERE cursor >= {cursor} ORDER BY cursor";
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) links.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        await using var previous = connection.CreateCommand();
+        previous.CommandText = $"SELECT hash FROM journal WHERE cursor = {cursor - 1}";
+        var hash = (byte[])(await previous.ExecuteScalarAsync())!;
+        foreach (var link in links)
+        {
+            var next = JournalSerializer.Hash(hash, Tca, link.Cursor, link.At, link.Kind, link.Payload);
+            await using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE journal SET prev_hash = $prev, hash = $hash WHERE cursor = $cursor";
+            update.Parameters.AddWithValue("$prev", hash);
+            update.Parameters.AddWithValue("$hash", next);
+            update.Parameters.AddWithValue("$cursor", link.Cursor);
+            await update.ExecuteNonQueryAsync();
+            hash = next;
+        }
+    }
+
+    private static X509Certificate2 SelfSigned(string subject)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+    }
+
+    private static X509Certificate2 PublicOnly(X509Certificate2 certificate) => X509CertificateLoader.LoadCertificate(certificate.RawData);
+}
