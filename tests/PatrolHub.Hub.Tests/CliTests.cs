@@ -154,6 +154,87 @@ public sealed class CliTests(HubFixture hub)
         Assert.Equal(1, missing.Code);
     }
 
+    [Fact]
+    public async Task A_reviewer_identity_issued_to_a_relative_path_lands_there_and_can_replay_export_and_verify()
+    {
+        var folder = Directory.CreateTempSubdirectory("patrolhub-cli-").FullName;
+        try
+        {
+            var issued = await Processes.CliAsync(folder, "certs", "issue", "--certs", Certs, "--reviewer", "US", "--out", "keys/reviewer-us.pfx");
+            Assert.True(issued.Code == 0, issued.Error);
+            var pfx = Path.Combine(folder, "keys", "reviewer-us.pfx");
+            Assert.True(File.Exists(pfx), issued.Out);
+
+            var (us, mx) = Units.NextPair();
+            var from = DateTimeOffset.UtcNow.AddSeconds(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            await Units.PairAsync(hub, us, mx);
+            var replay = await Processes.CliAsync(folder, [.. Hub(pfx), "--json", "replay", "--sector", "TCA", "--from", from, "--to", "now", "--unit", us]);
+            Assert.True(replay.Code == 0, replay.Error);
+            var states = replay.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("state").GetString());
+            Assert.Equal(["proposed", "active"], states);
+
+            var export = await Processes.CliAsync(folder, [.. Hub(pfx), "export", "--sector", "TCA", "--from", "-1m", "--to", "now", "--format", "csv", "--out", "out/tca.csv"]);
+            Assert.True(export.Code == 0, export.Error);
+            Assert.Contains($",pair,{us},{mx},", await File.ReadAllTextAsync(Path.Combine(folder, "out", "tca.csv")), StringComparison.Ordinal);
+
+            var verify = await Processes.CliAsync(folder, [.. Hub(pfx), "verify", "--sector", "TCA"]);
+            Assert.True(verify.Code == 0, verify.Error);
+            Assert.Contains("the record is intact", verify.Out, StringComparison.Ordinal);
+
+            var format = await Processes.CliAsync(folder, [.. Hub(pfx), "export", "--sector", "TCA", "--from", "-1m", "--to", "now", "--format", "shp", "--out", "x"]);
+            Assert.Equal(2, format.Code);
+            Assert.Equal("patrolhub: --format 'shp' is not one of geojson, gpx, csv, kml.", format.Error.Trim());
+
+            var window = await Processes.CliAsync(folder, [.. Hub(pfx), "replay", "--sector", "TCA", "--from", "now", "--to", "-1h"]);
+            Assert.Equal(2, window.Code);
+            Assert.StartsWith("patrolhub: INVALID_ARGUMENT: from (", window.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Verify_offline_names_the_record_edited_in_a_copied_journal_and_exits_1()
+    {
+        var folder = Directory.CreateTempSubdirectory("patrolhub-cli-").FullName;
+        try
+        {
+            var copy = Path.Combine(folder, "journal.db");
+            await using (var source = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(hub.DataPath, "journal.db")};Mode=ReadOnly;Pooling=false"))
+            await using (var target = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={copy};Pooling=false"))
+            {
+                await source.OpenAsync();
+                await target.OpenAsync();
+                source.BackupDatabase(target);
+            }
+
+            var intact = await Processes.CliAsync(folder, "verify", "--offline", "journal.db", "--hub-cert", Path.Combine(Certs, "hub.crt"));
+            Assert.True(intact.Code == 0, intact.Out + intact.Error);
+
+            await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={copy};Pooling=false"))
+            {
+                await connection.OpenAsync();
+                await using var edit = connection.CreateCommand();
+                edit.CommandText = "UPDATE journal SET payload = replace(payload, '\"latitude\":3', '\"latitude\":4') WHERE sector = 'TCA' AND cursor = 2";
+                Assert.Equal(1, await edit.ExecuteNonQueryAsync());
+            }
+
+            var broken = await Processes.CliAsync(folder, "verify", "--offline", "journal.db", "--sector", "TCA");
+            Assert.Equal(1, broken.Code);
+            Assert.Contains("TCA: BROKEN at record 2 (recorded ", broken.Out, StringComparison.Ordinal);
+            Assert.Contains("altered: its content does not match its hash.", broken.Out, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private string[] Hub(string identity) => ["--hub", hub.Address.ToString(), "--ca", Path.Combine(Certs, "hub-ca.crt"), "--identity", identity];
+
     private Task<(int Code, string Out, string Error)> Cli(string identity, params string[] args) =>
         Processes.CliAsync(hub.DataPath, [
             "--hub", hub.Address.ToString(), "--ca", Path.Combine(Certs, "hub-ca.crt"),

@@ -1,3 +1,5 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using Microsoft.Data.Sqlite;
 using PatrolHub.Client.Connection;
 using PatrolHub.Client.Pki;
@@ -16,8 +18,9 @@ public sealed class CrashTests
     public const string Name = "hub processes";
 
     [Fact]
-    public async Task A_hub_killed_while_units_stream_loses_nothing_it_acknowledged()
+    public async Task A_hub_killed_while_units_stream_loses_nothing_it_acknowledged_and_its_record_verifies_and_replays_exactly()
     {
+        var started = DateTimeOffset.UtcNow;
         var data = Directory.CreateTempSubdirectory("patrolhub-crash-").FullName;
         var port = HubFixture.FreePort();
         var hub = await HubProcess.StartAsync(data, port);
@@ -30,7 +33,8 @@ public sealed class CrashTests
             var pair = await new CommandService.CommandServiceClient(usCommand).ProposePairAsync(new ProposePairRequest { UsUnit = "US-TCA-0101", MxUnit = "MX-TCA-0101" });
             await new CommandService.CommandServiceClient(mxCommand).AcceptPairAsync(new PairRequest { PairId = pair.PairId });
 
-            var units = new[] { "US-TCA-0101", "MX-TCA-0101" };
+            // The pair, and eight more units streaming beside it.
+            var units = Enumerable.Range(101, 5).SelectMany(n => (string[])[$"US-TCA-0{n}", $"MX-TCA-0{n}"]).ToArray();
             var acked = units.ToDictionary(u => u, _ => new List<ulong>());
             using var stop = new CancellationTokenSource();
             var streams = units.Select(u => StreamAsync(connection, pki, u, acked[u], stop.Token)).ToList();
@@ -46,6 +50,27 @@ public sealed class CrashTests
 
             var pairs = await new CommandService.CommandServiceClient(usCommand).ListPairsAsync(new ListPairsRequest { Sector = "TCA" });
             Assert.Equal(PairState.Active, pairs.Pairs.Single(p => p.PairId == pair.PairId).State);
+
+            // After-action review of the same record: the chain verifies, and replay has every acknowledged position once.
+            using var reviewer = connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Reviewer("US")));
+            var review = new ReviewService.ReviewServiceClient(reviewer);
+            var verified = await review.VerifyAsync(new VerifyRequest { Sector = "TCA" });
+            Assert.True(verified.Intact, verified.Sectors.Single().Break?.Problem);
+            foreach (var unit in units)
+            {
+                using var replay = review.Replay(new ReplayRequest
+                {
+                    Sector = "TCA", From = Timestamp.FromDateTimeOffset(started), To = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+                    Units = { unit }, Kinds = { EventKind.Position },
+                });
+                var replayed = new List<ulong>();
+                await foreach (var batch in replay.ResponseStream.ReadAllAsync()) replayed.AddRange(batch.Events.Select(e => e.Position.Sequence));
+                List<ulong> confirmed;
+                lock (acked[unit]) confirmed = [.. acked[unit]];
+                Assert.Equal(replayed.Distinct().Count(), replayed.Count);
+                Assert.Empty(confirmed.Except(replayed));
+            }
+
             await hub.KillAsync();
 
             foreach (var unit in units)
