@@ -233,6 +233,32 @@ public sealed class CliTests(HubFixture hub)
         }
     }
 
+    [Fact]
+    public async Task A_timed_GPX_track_streams_at_its_own_pace_whatever_the_rate()
+    {
+        var (us, _) = Units.NextPair();
+        hub.Pki.Issue(IdentitySpec.Unit(us));
+        var gpx = Path.Combine(hub.DataPath, $"{us}.gpx");
+        await File.WriteAllTextAsync(gpx, """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>
+              <trkpt lat="31.3500" lon="-110.9000"><time>2026-03-01T10:00:00Z</time></trkpt>
+              <trkpt lat="31.3501" lon="-110.9001"><time>2026-03-01T10:00:01.5Z</time></trkpt>
+              <trkpt lat="31.3502" lon="-110.9002"><time>2026-03-01T10:00:02Z</time></trkpt>
+            </trkseg></trk></gpx>
+            """);
+
+        var run = await Cli(us.ToLowerInvariant(), "--json", "unit", "run", "--gpx", gpx, "--rate", "50");
+
+        Assert.True(run.Code == 0, run.Error);
+        var positions = await hub.Journal.ReadAsync(new Grains.Journal.JournalQuery(Grains.Units.PositionRecorded.Kind) { Unit = Grains.Ids.UnitId.Parse(us) });
+        var times = positions.Select(p => ((Grains.Units.PositionRecorded)p.Event).Report.GnssTime).ToList();
+        Assert.Equal(3, times.Count);
+        // 1.5 s and 0.5 s apart as the track says, not 20 ms as --rate 50 would.
+        Assert.InRange(times[1] - times[0], TimeSpan.FromSeconds(1.4), TimeSpan.FromSeconds(2.5));
+        Assert.InRange(times[2] - times[1], TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(1.5));
+    }
+
     private string[] Hub(string identity) => ["--hub", hub.Address.ToString(), "--ca", Path.Combine(Certs, "hub-ca.crt"), "--identity", identity];
 
     private Task<(int Code, string Out, string Error)> Cli(string identity, params string[] args) =>

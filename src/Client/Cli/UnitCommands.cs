@@ -11,7 +11,7 @@ internal static class UnitCommands
     {
         var id = new Option<string?>("--id") { Description = "Unit to publish as (default: the identity's unit)" };
         var simulate = new Option<bool>("--simulate") { Description = "Patrol a simulated track along the unit's sector, inside its own nation" };
-        var gpx = new Option<string?>("--gpx") { Description = "Stream the points of a GPX track, one per tick" };
+        var gpx = new Option<string?>("--gpx") { Description = "Stream the points of a GPX track: at the track's own pace when its points have times, else one per tick" };
         var rate = new Option<double>("--rate") { Description = "Positions per second", DefaultValueFactory = _ => 1 };
         var duration = new Option<string?>("--duration") { Description = "Stop after this long, e.g. 20s (default: until interrupted)" };
         var resume = new Option<ulong>("--resume-from") { Description = "Resume the feed after this cursor" };

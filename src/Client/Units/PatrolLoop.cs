@@ -3,7 +3,8 @@ using PatrolHub.V1;
 
 namespace PatrolHub.Client.Units;
 
-/// <summary>Sends a unit's positions at a steady rate through a session, awaiting each acknowledgement.</summary>
+/// <summary>Sends a unit's positions through a session, at a steady rate or at a timed track's own pace, awaiting each
+/// acknowledgement.</summary>
 public static class PatrolLoop
 {
     /// <summary>Runs until the source ends or <paramref name="cancellationToken"/> fires; reports each acknowledgement
@@ -17,17 +18,35 @@ public static class PatrolLoop
         try
         {
             if (initialDelay > TimeSpan.Zero) await Task.Delay(initialDelay, cancellationToken);
-            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / rateHz));
-            do
+            var started = DateTimeOffset.UtcNow;
+            async Task<bool> SendNextAsync()
             {
                 var now = DateTimeOffset.UtcNow;
-                if (source.FixAt(now) is not var (lat, lon, heading, speed)) break;
+                if (source.FixAt(now) is not var (lat, lon, heading, speed)) return false;
                 var update = Update(++sequence, now, lat, lon, heading, speed);
                 var ack = await session.SendAsync(update, cancellationToken);
                 count++;
                 acknowledged?.Invoke(update, ack, DateTimeOffset.UtcNow - now);
+                return true;
             }
-            while (await timer.WaitForNextTickAsync(cancellationToken));
+
+            if (source.NextDue is not null)
+            {
+                while (source.NextDue is { } due)
+                {
+                    var wait = started + due - DateTimeOffset.UtcNow;
+                    if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
+                    await SendNextAsync();
+                }
+
+                return count;
+            }
+
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / rateHz));
+            while (await SendNextAsync())
+            {
+                if (!await timer.WaitForNextTickAsync(cancellationToken)) break;
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
