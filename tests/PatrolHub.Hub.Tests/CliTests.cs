@@ -213,17 +213,21 @@ public sealed class CliTests(HubFixture hub)
             var intact = await Processes.CliAsync(folder, "verify", "--offline", "journal.db", "--hub-cert", Path.Combine(Certs, "hub.crt"));
             Assert.True(intact.Code == 0, intact.Out + intact.Error);
 
+            long cursor;
             await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={copy};Pooling=false"))
             {
                 await connection.OpenAsync();
+                await using var first = connection.CreateCommand();
+                first.CommandText = "SELECT MIN(cursor) FROM journal WHERE sector = 'TCA' AND kind = 'position'";
+                cursor = (long)(await first.ExecuteScalarAsync())!;
                 await using var edit = connection.CreateCommand();
-                edit.CommandText = "UPDATE journal SET payload = replace(payload, '\"latitude\":3', '\"latitude\":4') WHERE sector = 'TCA' AND cursor = 2";
+                edit.CommandText = $"UPDATE journal SET payload = replace(payload, '\"latitude\":3', '\"latitude\":4') WHERE sector = 'TCA' AND cursor = {cursor}";
                 Assert.Equal(1, await edit.ExecuteNonQueryAsync());
             }
 
             var broken = await Processes.CliAsync(folder, "verify", "--offline", "journal.db", "--sector", "TCA");
             Assert.Equal(1, broken.Code);
-            Assert.Contains("TCA: BROKEN at record 2 (recorded ", broken.Out, StringComparison.Ordinal);
+            Assert.Contains($"TCA: BROKEN at record {cursor} (recorded ", broken.Out, StringComparison.Ordinal);
             Assert.Contains("altered: its content does not match its hash.", broken.Out, StringComparison.Ordinal);
         }
         finally

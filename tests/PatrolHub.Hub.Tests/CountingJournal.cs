@@ -25,6 +25,9 @@ public sealed class CountingJournal(IJournal inner) : IJournal
 
     public Task<int> CountSubjectsAsync(SectorId sector, string kind, CancellationToken cancellationToken = default) => inner.CountSubjectsAsync(sector, kind, cancellationToken);
 
+    public Task<IReadOnlyList<JournalRecord>> ReadTrackAsync(UnitId unit, long after, long upTo, int limit, CancellationToken cancellationToken = default) =>
+        inner.ReadTrackAsync(unit, after, upTo, limit, cancellationToken);
+
     public Task<long> CursorAtAsync(SectorId sector, DateTimeOffset time, CancellationToken cancellationToken = default) =>
         inner.CursorAtAsync(sector, time, cancellationToken);
 

@@ -33,6 +33,10 @@ public interface IJournal
     /// store, nothing loaded.</summary>
     Task<int> CountSubjectsAsync(SectorId sector, string kind, CancellationToken cancellationToken = default);
 
+    /// <summary>A unit's positions with <paramref name="after"/> &lt; cursor &lt;= <paramref name="upTo"/>, in cursor order, at most
+    /// <paramref name="limit"/>: its track. Reads only that unit's positions.</summary>
+    Task<IReadOnlyList<JournalRecord>> ReadTrackAsync(UnitId unit, long after, long upTo, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>The last cursor of a sector's log recorded at or before <paramref name="time"/> (0 if none was).</summary>
     Task<long> CursorAtAsync(SectorId sector, DateTimeOffset time, CancellationToken cancellationToken = default);
 
@@ -71,9 +75,6 @@ public sealed record JournalQuery(string Kind)
 
     /// <summary>Only records with a cursor up to this one.</summary>
     public long? UpTo { get; init; }
-
-    /// <summary>The first this many, in sector and cursor order.</summary>
-    public int? Limit { get; init; }
 }
 
 /// <summary>An append that did not follow the log's head: another writer got there first. The writer reloads the head.</summary>

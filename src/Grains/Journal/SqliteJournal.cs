@@ -163,7 +163,7 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
             : $"SELECT sector, cursor, recorded_at, payload FROM journal WHERE (sector, cursor) IN (SELECT sector, MAX(cursor) FROM journal WHERE {filter} GROUP BY sector, {groupBy})";
         var sql = query.Last is { } last
             ? $"SELECT cursor, recorded_at, payload FROM ({matching} ORDER BY recorded_at DESC, cursor DESC LIMIT {last}) ORDER BY sector, cursor"
-            : $"SELECT cursor, recorded_at, payload FROM ({matching}) ORDER BY sector, cursor{(query.Limit is { } limit ? $" LIMIT {limit}" : "")}";
+            : $"SELECT cursor, recorded_at, payload FROM ({matching}) ORDER BY sector, cursor";
         return QueryAsync(sql, parameters, cancellationToken);
     }
 
@@ -175,6 +175,15 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
         command.Parameters.AddWithValue("$kind", kind);
         return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }, cancellationToken);
+
+    public Task<IReadOnlyList<JournalRecord>> ReadTrackAsync(UnitId unit, long after, long upTo, int limit, CancellationToken cancellationToken = default) =>
+        QueryAsync(
+            """
+            SELECT cursor, recorded_at, payload FROM journal INDEXED BY journal_track
+            WHERE unit = $unit AND kind = 'position' AND sector = $sector AND cursor > $after AND cursor <= $upTo ORDER BY cursor LIMIT $limit
+            """,
+            [("$unit", unit.Value), ("$sector", unit.Sector.Value), ("$after", after), ("$upTo", upTo), ("$limit", limit)],
+            cancellationToken);
 
     public Task<long> CursorAtAsync(SectorId sector, DateTimeOffset time, CancellationToken cancellationToken = default) => ReadAsync(connection =>
     {

@@ -18,7 +18,7 @@ internal static class SqliteSchema
     {
         Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
         Check(connection);
-        // Schema 3 adds the time index and the checkpoints to schema 2; both are created below if missing.
+        // Schema 3 adds the time and track indexes and the checkpoints to schema 2; all are created below if missing.
         Execute(connection, $"""
             CREATE TABLE IF NOT EXISTS journal (
                 sector TEXT NOT NULL,
@@ -39,6 +39,7 @@ internal static class SqliteSchema
             CREATE INDEX IF NOT EXISTS journal_about_unit ON journal (unit, sector, cursor) WHERE unit IS NOT NULL AND kind <> 'position';
             CREATE INDEX IF NOT EXISTS journal_subject ON journal (subject, cursor) WHERE subject IS NOT NULL;
             CREATE INDEX IF NOT EXISTS journal_time ON journal (sector, recorded_at);
+            CREATE INDEX IF NOT EXISTS journal_track ON journal (unit, cursor) WHERE kind = 'position';
             CREATE TABLE IF NOT EXISTS checkpoints (
                 sector TEXT NOT NULL,
                 cursor INTEGER NOT NULL,

@@ -32,18 +32,34 @@ internal sealed class ExportSource(IJournal journal, ReviewWindow window, Func<J
         return [.. latest.Where(visible).Select(r => ((PositionRecorded)r.Event).Unit).OrderBy(u => u.Value, StringComparer.Ordinal)];
     }
 
-    /// <summary>A unit's positions in the window, in order, a page at a time.</summary>
-    public async IAsyncEnumerable<IReadOnlyList<JournalRecord>> TrackAsync(UnitId unit, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The units' tracks in the window, unit after unit, each in order, a page at a time. The first pages of the
+    /// next units are read on other cores while the caller writes this one, so reading keeps every core busy.</summary>
+    public async IAsyncEnumerable<(UnitId Unit, IReadOnlyList<JournalRecord> Page)> TracksAsync(
+        IReadOnlyList<UnitId> units, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var after = window.After;
-        while (true)
+        var depth = Math.Max(2, Environment.ProcessorCount);
+        var reads = new LinkedList<(int Unit, Task<IReadOnlyList<JournalRecord>> Page)>();
+        var queued = 0;
+        (int, Task<IReadOnlyList<JournalRecord>>) ReadPage(int unit, long after) =>
+            (unit, journal.ReadTrackAsync(units[unit], after, window.UpTo, Page, cancellationToken));
+        try
         {
-            var page = await journal.ReadAsync(
-                new JournalQuery(PositionRecorded.Kind) { Sector = window.Sector, Unit = unit, After = after, UpTo = window.UpTo, Limit = Page }, cancellationToken);
-            if (page.Count == 0) yield break;
-            Read += page.Count;
-            after = page[^1].Cursor;
-            yield return [.. page.Where(visible)];
+            while (true)
+            {
+                while (reads.Count < depth && queued < units.Count) reads.AddLast(ReadPage(queued++, window.After));
+                if (reads.First is not { Value: var (unit, read) }) yield break;
+                reads.RemoveFirst();
+                var page = await read;
+                Read += page.Count;
+                // The rest of a long track comes before the next units' pages.
+                if (page.Count == Page) reads.AddFirst(ReadPage(unit, page[^1].Cursor));
+                yield return (units[unit], [.. page.Where(visible)]);
+            }
+        }
+        finally
+        {
+            // Reads still running when the export stops are left to finish; their pages are dropped.
+            foreach (var (_, pending) in reads) _ = pending.ContinueWith(t => t.Exception, TaskScheduler.Default);
         }
     }
 

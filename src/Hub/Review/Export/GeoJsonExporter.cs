@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using PatrolHub.Grains.Alerts;
+using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Units;
 
 namespace PatrolHub.Hub.Review.Export;
@@ -16,31 +17,41 @@ internal sealed class GeoJsonExporter : Exporter
         w.Write($$"""{"type":"FeatureCollection","name":{{Str($"{window.Sector} {Time(window.From)} to {Time(window.To)}")}},"features":[""");
         var first = true;
         using var coordinates = output.Spill();
-        foreach (var unit in await source.UnitsAsync(cancellationToken))
+        UnitId? current = null;
+        var points = 0;
+        async Task EndTrackAsync()
         {
-            w.Write(first ? "\n" : ",\n");
-            first = false;
-            w.Write($$"""{"type":"Feature","properties":{"kind":"track","unit":{{Str(unit.Value)}},"nation":"{{unit.Nation}}","sector":"{{unit.Sector}}","times":[""");
-            var points = 0;
-            await foreach (var page in source.TrackAsync(unit, cancellationToken))
-            {
-                foreach (var record in page)
-                {
-                    var position = (PositionRecorded)record.Event;
-                    var separator = points++ == 0 ? "" : ",";
-                    w.Write($"{separator}\"{Time(position.Report.GnssTime)}\"");
-                    coordinates.Write($"{separator}[{Number(position.Report.Point.Longitude)},{Number(position.Report.Point.Latitude)}]");
-                }
-
-                await output.SendAsync(final: false, cancellationToken);
-            }
-
             w.Write($$"""]},"geometry":{"type":"{{(points == 1 ? "Point" : "LineString")}}","coordinates":""");
-            if (points > 1) w.Write('[');
+            if (points != 1) w.Write('[');
             await output.CopySpillAsync(coordinates, (block, count) => w.Write(block, 0, count), cancellationToken);
-            if (points > 1) w.Write(']');
+            if (points != 1) w.Write(']');
             w.Write("}}");
         }
+
+        await foreach (var (unit, page) in source.TracksAsync(await source.UnitsAsync(cancellationToken), cancellationToken))
+        {
+            if (unit != current)
+            {
+                if (current is not null) await EndTrackAsync();
+                current = unit;
+                points = 0;
+                w.Write(first ? "\n" : ",\n");
+                first = false;
+                w.Write($$"""{"type":"Feature","properties":{"kind":"track","unit":{{Str(unit.Value)}},"nation":"{{unit.Nation}}","sector":"{{unit.Sector}}","times":[""");
+            }
+
+            foreach (var record in page)
+            {
+                var position = (PositionRecorded)record.Event;
+                var separator = points++ == 0 ? "" : ",";
+                w.Write($"{separator}\"{Time(position.Report.GnssTime)}\"");
+                coordinates.Write($"{separator}[{Number(position.Report.Point.Longitude)},{Number(position.Report.Point.Latitude)}]");
+            }
+
+            await output.SendAsync(final: false, cancellationToken);
+        }
+
+        if (current is not null) await EndTrackAsync();
 
         foreach (var alert in await source.AlertsAsync(cancellationToken))
         {

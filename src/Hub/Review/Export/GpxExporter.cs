@@ -1,5 +1,6 @@
 using System.Xml;
 using PatrolHub.Grains.Alerts;
+using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Units;
 
 namespace PatrolHub.Hub.Review.Export;
@@ -37,34 +38,42 @@ internal sealed class GpxExporter : Exporter
             xml.WriteEndElement();
         }
 
-        foreach (var unit in await source.UnitsAsync(cancellationToken))
+        UnitId? current = null;
+        await foreach (var (unit, page) in source.TracksAsync(await source.UnitsAsync(cancellationToken), cancellationToken))
         {
-            xml.WriteStartElement("trk", Ns);
-            xml.WriteElementString("name", Ns, unit.Value);
-            xml.WriteElementString("type", Ns, "patrol");
-            xml.WriteStartElement("trkseg", Ns);
-            await foreach (var page in source.TrackAsync(unit, cancellationToken))
+            if (unit != current)
             {
-                foreach (var record in page)
-                {
-                    var p = (PositionRecorded)record.Event;
-                    xml.WriteStartElement("trkpt", Ns);
-                    xml.WriteAttributeString("lat", Number(p.Report.Point.Latitude));
-                    xml.WriteAttributeString("lon", Number(p.Report.Point.Longitude));
-                    xml.WriteElementString("time", Ns, Time(p.Report.GnssTime));
-                    xml.WriteEndElement();
-                }
-
-                xml.Flush();
-                await output.SendAsync(final: false, cancellationToken);
+                if (current is not null) EndTrack(xml);
+                current = unit;
+                xml.WriteStartElement("trk", Ns);
+                xml.WriteElementString("name", Ns, unit.Value);
+                xml.WriteElementString("type", Ns, "patrol");
+                xml.WriteStartElement("trkseg", Ns);
             }
 
-            xml.WriteEndElement();
-            xml.WriteEndElement();
+            foreach (var record in page)
+            {
+                var p = (PositionRecorded)record.Event;
+                xml.WriteStartElement("trkpt", Ns);
+                xml.WriteAttributeString("lat", Number(p.Report.Point.Latitude));
+                xml.WriteAttributeString("lon", Number(p.Report.Point.Longitude));
+                xml.WriteElementString("time", Ns, Time(p.Report.GnssTime));
+                xml.WriteEndElement();
+            }
+
+            xml.Flush();
+            await output.SendAsync(final: false, cancellationToken);
         }
 
+        if (current is not null) EndTrack(xml);
         xml.WriteEndElement();
         xml.WriteEndDocument();
         xml.Flush();
+    }
+
+    private static void EndTrack(XmlWriter xml)
+    {
+        xml.WriteEndElement();
+        xml.WriteEndElement();
     }
 }

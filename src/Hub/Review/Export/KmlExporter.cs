@@ -1,5 +1,6 @@
 using System.Xml;
 using PatrolHub.Grains.Alerts;
+using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Units;
 
 namespace PatrolHub.Hub.Review.Export;
@@ -23,24 +24,9 @@ internal sealed class KmlExporter : Exporter
         xml.WriteStartElement("Folder", Kml);
         xml.WriteElementString("name", Kml, "Tracks");
         using var coordinates = output.Spill();
-        foreach (var unit in await source.UnitsAsync(cancellationToken))
+        UnitId? current = null;
+        async Task EndTrackAsync()
         {
-            xml.WriteStartElement("Placemark", Kml);
-            xml.WriteElementString("name", Kml, unit.Value);
-            xml.WriteStartElement("Track", Gx);
-            await foreach (var page in source.TrackAsync(unit, cancellationToken))
-            {
-                foreach (var record in page)
-                {
-                    var p = (PositionRecorded)record.Event;
-                    xml.WriteElementString("when", Kml, Time(p.Report.GnssTime));
-                    coordinates.Write($"<gx:coord>{Number(p.Report.Point.Longitude)} {Number(p.Report.Point.Latitude)} 0</gx:coord>");
-                }
-
-                xml.Flush();
-                await output.SendAsync(final: false, cancellationToken);
-            }
-
             // The coordinates follow all the times, as gx:Track requires.
             await output.CopySpillAsync(coordinates, (block, count) =>
             {
@@ -51,6 +37,29 @@ internal sealed class KmlExporter : Exporter
             xml.WriteEndElement();
         }
 
+        await foreach (var (unit, page) in source.TracksAsync(await source.UnitsAsync(cancellationToken), cancellationToken))
+        {
+            if (unit != current)
+            {
+                if (current is not null) await EndTrackAsync();
+                current = unit;
+                xml.WriteStartElement("Placemark", Kml);
+                xml.WriteElementString("name", Kml, unit.Value);
+                xml.WriteStartElement("Track", Gx);
+            }
+
+            foreach (var record in page)
+            {
+                var p = (PositionRecorded)record.Event;
+                xml.WriteElementString("when", Kml, Time(p.Report.GnssTime));
+                coordinates.Write($"<gx:coord>{Number(p.Report.Point.Longitude)} {Number(p.Report.Point.Latitude)} 0</gx:coord>");
+            }
+
+            xml.Flush();
+            await output.SendAsync(final: false, cancellationToken);
+        }
+
+        if (current is not null) await EndTrackAsync();
         xml.WriteEndElement();
         xml.WriteStartElement("Folder", Kml);
         xml.WriteElementString("name", Kml, "Alerts");
