@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Data.Sqlite;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Pairs;
 
 namespace PatrolHub.Grains.Tests;
 
@@ -116,6 +117,44 @@ public sealed class VerifyTests
         var result = await ChainVerifier.VerifyAsync(temp.Journal, Tca, new CheckpointTrust([PublicOnly(hub)]));
 
         Assert.Contains("not signed by a trusted", result.Break!.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pruned_record_still_verifies_and_says_what_was_pruned_and_when()
+    {
+        await using var temp = new TempJournal();
+        var pair = new PairChanged(new PairInfo(PairId.Create(Tca, 1), Us, UnitId.Parse("MX-TCA-0001"), PairState.Active,
+            "command:US:TCA", Nation.US, "command:MX:TCA", null, DateTimeOffset.UtcNow));
+        // Positions, with the pair's record kept at 10 and 20; 30, the head, is never pruned.
+        var records = JournalTests.SealAll(LogHead.Empty, Enumerable.Range(1, 30).Select(i => i % 10 == 0 && i < 30 ? (HubEvent)pair : Events.Position(Us, i)));
+        await temp.Journal.AppendAsync(Tca, LogHead.Empty, records);
+        using var hub = SelfSigned("CN=PatrolHub hub");
+        var trust = new CheckpointTrust([PublicOnly(hub)]);
+        await temp.Journal.AddCheckpointAsync(Checkpoint.Sign(Tca, records[14].Head, DateTimeOffset.UtcNow, hub));
+        var prunedAt = DateTimeOffset.UtcNow;
+
+        var pruned = await temp.Journal.PruneAsync(
+            Tca, new Dictionary<string, DateTimeOffset> { ["position"] = DateTimeOffset.MaxValue },
+            (first, last) => Checkpoint.Sign(Tca, last, prunedAt, hub, prunedFrom: first));
+        await temp.Journal.AddCheckpointAsync(Checkpoint.Sign(Tca, records[^1].Head, DateTimeOffset.UtcNow, hub));
+
+        Assert.Equal(27, pruned);
+        var intact = await ChainVerifier.VerifyAsync(temp.Journal, Tca, trust);
+        Assert.True(intact.Intact, intact.Break?.ToString());
+        Assert.Equal((30L, 27L, 1), (intact.Records, intact.Pruned, intact.Checkpoints));
+        Assert.Equal(JournalSerializer.FromMicros(JournalSerializer.ToMicros(prunedAt)), intact.LastPrunedAt);
+        await temp.ReopenAsync();
+
+        // What pruning kept is still guarded: remove the pair's record at 20, or a pruning's checkpoint, and verify says so.
+        await temp.Journal.DisposeAsync();
+        var copy = Path.Combine(temp.Folder, "copy.db");
+        File.Copy(temp.Path, copy);
+        await TamperAsync(temp.Path, "DELETE FROM journal WHERE cursor = 20");
+        await TamperAsync(copy, "DELETE FROM checkpoints WHERE pruned_from = 11");
+        await using (var journal = SqliteJournal.OpenReadOnly(temp.Path))
+            Assert.Equal(20, (await ChainVerifier.VerifyAsync(journal, Tca, trust)).Break!.Cursor);
+        await using (var journal = SqliteJournal.OpenReadOnly(copy))
+            Assert.Contains("records 11 to 19 are not in the log", (await ChainVerifier.VerifyAsync(journal, Tca, trust)).Break!.Problem, StringComparison.Ordinal);
     }
 
     private static async Task<TempJournal> RecordAsync(int count)

@@ -38,4 +38,8 @@ public sealed class CountingJournal(IJournal inner) : IJournal
 
     public Task<IReadOnlyList<Checkpoint>> ReadCheckpointsAsync(SectorId sector, CancellationToken cancellationToken = default) =>
         inner.ReadCheckpointsAsync(sector, cancellationToken);
+
+    public Task<long> PruneAsync(
+        SectorId sector, IReadOnlyDictionary<string, DateTimeOffset> cutoffs, Func<long, LogHead, Checkpoint> sign, CancellationToken cancellationToken = default) =>
+        inner.PruneAsync(sector, cutoffs, sign, cancellationToken);
 }

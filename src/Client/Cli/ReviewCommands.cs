@@ -199,6 +199,8 @@ internal static class ReviewCommands
                 Records = (ulong)r.Records,
                 HeadHash = Google.Protobuf.ByteString.CopyFrom(r.Head.Hash),
                 Checkpoints = (uint)r.Checkpoints,
+                Pruned = (ulong)r.Pruned,
+                LastPrunedAt = r.LastPrunedAt is { } pruned ? Timestamp.FromDateTimeOffset(pruned) : null,
                 Break = r.Break is { } b
                     ? new V1.ChainBreak { Cursor = (ulong)b.Cursor, Problem = b.Problem, RecordedAt = b.RecordedAt is { } at ? Timestamp.FromDateTimeOffset(at) : null }
                     : null,
@@ -219,8 +221,13 @@ internal static class ReviewCommands
         else
         {
             output.Write(
-                new { type = "sector", sector = s.Sector, intact = true, records = s.Records, head = head, checkpoints = s.Checkpoints },
-                Invariant($"{s.Sector}: {s.Records:N0} records intact, head {head[..16]}…, {s.Checkpoints} signed checkpoints agree"));
+                new
+                {
+                    type = "sector", sector = s.Sector, intact = true, records = s.Records, head, checkpoints = s.Checkpoints,
+                    pruned = s.Pruned, last_pruned_at = s.LastPrunedAt?.ToDateTimeOffset(),
+                },
+                Invariant($"{s.Sector}: {s.Records:N0} records intact, head {head[..16]}…, {s.Checkpoints} signed checkpoints agree")
+                + (s.Pruned > 0 ? Invariant($"; {s.Pruned:N0} pruned under the retention policy, last on {s.LastPrunedAt?.ToDateTimeOffset():u}") : ""));
         }
     }
 

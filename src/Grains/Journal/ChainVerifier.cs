@@ -13,20 +13,31 @@ public sealed record ChainBreak(SectorId Sector, long Cursor, DateTimeOffset? Re
 }
 
 /// <summary>What verifying one sector's log found.</summary>
-/// <param name="Records">Records checked and found sound, from the first.</param>
+/// <param name="Records">The last record found sound: every record up to it is sound or was pruned.</param>
 /// <param name="Checkpoints">Signed checkpoints the log agrees with.</param>
 /// <param name="SignersChecked">Whether each checkpoint's signer was checked against a trusted certificate (and not
 /// only its own signature).</param>
-public sealed record SectorVerification(SectorId Sector, long Records, LogHead Head, int Checkpoints, bool SignersChecked, ChainBreak? Break)
+/// <param name="Pruned">Records pruned under the retention policy, which signed checkpoints stand for.</param>
+public sealed record SectorVerification(
+    SectorId Sector, long Records, LogHead Head, int Checkpoints, bool SignersChecked, ChainBreak? Break, long Pruned = 0, DateTimeOffset? LastPrunedAt = null)
 {
     public bool Intact => Break is null;
 }
 
-/// <summary>Checks a sector's records one after another, in cursor order, against the chain.</summary>
-public sealed class ChainCheck(SectorId sector, LogHead start)
+/// <summary>Checks a sector's records one after another, in cursor order, against the chain. Records pruned under the
+/// retention policy are stood for by the checkpoints signed when they were pruned.</summary>
+public sealed class ChainCheck(SectorId sector, LogHead start, IEnumerable<Checkpoint>? checkpoints = null)
 {
-    /// <summary>The last record found sound.</summary>
+    private readonly Dictionary<long, Checkpoint> _prunings = (checkpoints ?? []).Where(c => c.PrunedFrom is not null).ToDictionary(c => c.PrunedFrom!.Value);
+
+    /// <summary>The last record found sound, or the last one pruned.</summary>
     public LogHead Head { get; private set; } = start;
+
+    /// <summary>Records passed over as pruned.</summary>
+    public long Pruned { get; private set; }
+
+    /// <summary>When the last of them were pruned.</summary>
+    public DateTimeOffset? LastPrunedAt { get; private set; }
 
     /// <summary>The next record's problem, or null when it is sound (and becomes the head).</summary>
     public ChainBreak? Next(ChainLink link) => Next(link, OwnProblem(link));
@@ -36,6 +47,14 @@ public sealed class ChainCheck(SectorId sector, LogHead start)
     public ChainBreak? Next(ChainLink link, string? ownProblem)
     {
         var expected = Head.Cursor + 1;
+        while (link.Cursor > expected && _prunings.TryGetValue(expected, out var pruning) && pruning.Cursor < link.Cursor)
+        {
+            Head = new LogHead(pruning.Cursor, pruning.Hash);
+            Pruned += pruning.Pruned;
+            LastPrunedAt = LastPrunedAt > pruning.SignedAt ? LastPrunedAt : pruning.SignedAt;
+            expected = Head.Cursor + 1;
+        }
+
         if (link.Cursor != expected)
         {
             var missing = link.Cursor - expected == 1 ? $"record {expected} is" : $"records {expected} to {link.Cursor - 1} are";
@@ -104,12 +123,14 @@ public static class ChainVerifier
 
     public static async Task<SectorVerification> VerifyAsync(IJournal journal, SectorId sector, CheckpointTrust trust, CancellationToken cancellationToken = default)
     {
-        var checkpoints = new Queue<Checkpoint>(await journal.ReadCheckpointsAsync(sector, cancellationToken));
-        var check = new ChainCheck(sector, LogHead.Empty);
+        var all = await journal.ReadCheckpointsAsync(sector, cancellationToken);
+        var checkpoints = new Queue<Checkpoint>(all.Where(c => c.PrunedFrom is null));
+        var check = new ChainCheck(sector, LogHead.Empty, all);
         var agreed = 0;
-        SectorVerification Result(ChainBreak? broken) => new(sector, check.Head.Cursor, check.Head, agreed, trust.ChecksSigners, broken);
+        SectorVerification Result(ChainBreak? broken) =>
+            new(sector, check.Head.Cursor, check.Head, agreed, trust.ChecksSigners, broken, check.Pruned, check.LastPrunedAt);
 
-        foreach (var checkpoint in checkpoints)
+        foreach (var checkpoint in all)
         {
             if (!checkpoint.SignatureIsValid())
                 return Result(new ChainBreak(sector, checkpoint.Cursor, null, $"the checkpoint of this record dated {checkpoint.SignedAt:u} has an invalid signature."));
@@ -141,6 +162,8 @@ public static class ChainVerifier
                     return Result(broken);
                 }
 
+                // A checkpoint of a record pruned since is stood for by the pruning's own signed checkpoint.
+                while (checkpoints.TryPeek(out var covered) && covered.Cursor < link.Cursor) checkpoints.Dequeue();
                 while (checkpoints.TryPeek(out var checkpoint) && checkpoint.Cursor == link.Cursor)
                 {
                     if (!checkpoint.Hash.AsSpan().SequenceEqual(link.Hash))

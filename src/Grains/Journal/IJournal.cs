@@ -47,8 +47,17 @@ public interface IJournal
     /// <summary>Stores a signed checkpoint of a sector's head.</summary>
     Task AddCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken = default);
 
-    /// <summary>A sector's checkpoints in cursor order.</summary>
+    /// <summary>A sector's checkpoints, those standing for pruned records included, in cursor order.</summary>
     Task<IReadOnlyList<Checkpoint>> ReadCheckpointsAsync(SectorId sector, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes the records of a sector whose kind has a cutoff in <paramref name="cutoffs"/> and that were recorded before
+    /// it, never the log's last record. Each run of consecutive pruned records (at most 10,000) is replaced, in the same
+    /// transaction, by the checkpoint <paramref name="sign"/> makes for it (given the first pruned cursor and the last
+    /// pruned record's head), so the chain stays verifiable. Returns how many records were pruned.
+    /// </summary>
+    Task<long> PruneAsync(
+        SectorId sector, IReadOnlyDictionary<string, DateTimeOffset> cutoffs, Func<long, LogHead, Checkpoint> sign, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A narrow lookup the grains rebuild their state from on activation.</summary>

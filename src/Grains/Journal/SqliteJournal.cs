@@ -26,6 +26,9 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
     private readonly Task _writeLoop;
     private readonly bool _readOnly;
 
+    /// <summary>Most records one pruning checkpoint stands for.</summary>
+    private const int PruneRun = 10_000;
+
     /// <summary>Records at the end of each sector's log whose chain is checked on opening.</summary>
     private const int CheckedOnOpen = 1024;
 
@@ -197,37 +200,62 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
     public Task<IReadOnlyList<ChainLink>> ReadChainAsync(SectorId sector, long after, int limit, CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<ChainLink>>(connection => ReadChain(connection, sector, after, limit), cancellationToken);
 
-    public Task AddCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken = default) => ReadAsync(connection =>
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT OR IGNORE INTO checkpoints (sector, cursor, hash, signed_at, signer, signature)
-            VALUES ($sector, $cursor, $hash, $at, $signer, $signature)
-            """;
-        command.Parameters.AddWithValue("$sector", checkpoint.Sector.Value);
-        command.Parameters.AddWithValue("$cursor", checkpoint.Cursor);
-        command.Parameters.AddWithValue("$hash", checkpoint.Hash);
-        command.Parameters.AddWithValue("$at", JournalSerializer.ToMicros(checkpoint.SignedAt));
-        command.Parameters.AddWithValue("$signer", checkpoint.Signer);
-        command.Parameters.AddWithValue("$signature", checkpoint.Signature);
-        return command.ExecuteNonQuery();
-    }, cancellationToken);
+    public Task AddCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken = default) =>
+        ReadAsync(connection => AddCheckpoint(connection, null, checkpoint), cancellationToken);
 
     public Task<IReadOnlyList<Checkpoint>> ReadCheckpointsAsync(SectorId sector, CancellationToken cancellationToken = default) =>
-        ReadAsync<IReadOnlyList<Checkpoint>>(connection =>
+        ReadAsync<IReadOnlyList<Checkpoint>>(connection => ReadCheckpoints(connection, sector), cancellationToken);
+
+    public Task<long> PruneAsync(
+        SectorId sector, IReadOnlyDictionary<string, DateTimeOffset> cutoffs, Func<long, LogHead, Checkpoint> sign, CancellationToken cancellationToken = default) =>
+        ReadAsync(connection =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT cursor, hash, signed_at, signer, signature FROM checkpoints WHERE sector = $sector ORDER BY cursor";
-            command.Parameters.AddWithValue("$sector", sector.Value);
-            using var reader = command.ExecuteReader();
-            var checkpoints = new List<Checkpoint>();
-            while (reader.Read())
+            if (cutoffs.Count == 0) return 0L;
+            foreach (var kind in cutoffs.Keys)
             {
-                checkpoints.Add(new Checkpoint(sector, reader.GetInt64(0), (byte[])reader.GetValue(1), JournalSerializer.FromMicros(reader.GetInt64(2)),
-                    (byte[])reader.GetValue(3), (byte[])reader.GetValue(4)));
+                if (!SqliteSchema.Kinds.Contains(kind)) throw new ArgumentException($"'{kind}' is not a journal record kind.", nameof(cutoffs));
             }
 
-            return checkpoints;
+            // The runs first, as (first cursor, last record); only their ends are kept, so memory does not grow with them.
+            var runs = new List<(long First, LogHead Last)>();
+            using (var select = connection.CreateCommand())
+            {
+                select.CommandText = $"""
+                    SELECT cursor, kind, recorded_at, hash FROM journal
+                    WHERE sector = $sector AND kind IN ({string.Join(", ", cutoffs.Keys.Select(k => $"'{k}'"))}) AND recorded_at < $before
+                      AND cursor < (SELECT MAX(cursor) FROM journal WHERE sector = $sector)
+                    ORDER BY cursor
+                    """;
+                select.Parameters.AddWithValue("$sector", sector.Value);
+                select.Parameters.AddWithValue("$before", JournalSerializer.ToMicros(cutoffs.Values.Max()));
+                using var reader = select.ExecuteReader();
+                while (reader.Read())
+                {
+                    var cursor = reader.GetInt64(0);
+                    if (reader.GetInt64(2) >= JournalSerializer.ToMicros(cutoffs[reader.GetString(1)])) continue;
+                    var head = new LogHead(cursor, (byte[])reader.GetValue(3));
+                    if (runs.Count > 0 && runs[^1].Last.Cursor == cursor - 1 && cursor - runs[^1].First < PruneRun) runs[^1] = (runs[^1].First, head);
+                    else runs.Add((cursor, head));
+                }
+            }
+
+            var pruned = 0L;
+            foreach (var (first, last) in runs)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var transaction = connection.BeginTransaction();
+                AddCheckpoint(connection, transaction, sign(first, last));
+                using var delete = connection.CreateCommand();
+                delete.Transaction = transaction;
+                delete.CommandText = "DELETE FROM journal WHERE sector = $sector AND cursor BETWEEN $first AND $last";
+                delete.Parameters.AddWithValue("$sector", sector.Value);
+                delete.Parameters.AddWithValue("$first", first);
+                delete.Parameters.AddWithValue("$last", last.Cursor);
+                pruned += delete.ExecuteNonQuery();
+                transaction.Commit();
+            }
+
+            return pruned;
         }, cancellationToken);
 
     public async ValueTask DisposeAsync()
@@ -348,6 +376,40 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
         return read(connection);
     }, cancellationToken);
 
+    private static int AddCheckpoint(SqliteConnection connection, SqliteTransaction? transaction, Checkpoint checkpoint)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT OR IGNORE INTO checkpoints (sector, cursor, hash, signed_at, signer, signature, pruned_from)
+            VALUES ($sector, $cursor, $hash, $at, $signer, $signature, $pruned_from)
+            """;
+        command.Parameters.AddWithValue("$sector", checkpoint.Sector.Value);
+        command.Parameters.AddWithValue("$cursor", checkpoint.Cursor);
+        command.Parameters.AddWithValue("$hash", checkpoint.Hash);
+        command.Parameters.AddWithValue("$at", JournalSerializer.ToMicros(checkpoint.SignedAt));
+        command.Parameters.AddWithValue("$signer", checkpoint.Signer);
+        command.Parameters.AddWithValue("$signature", checkpoint.Signature);
+        command.Parameters.AddWithValue("$pruned_from", checkpoint.PrunedFrom ?? 0);
+        return command.ExecuteNonQuery();
+    }
+
+    private static List<Checkpoint> ReadCheckpoints(SqliteConnection connection, SectorId sector)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT cursor, hash, signed_at, signer, signature, pruned_from FROM checkpoints WHERE sector = $sector ORDER BY cursor, pruned_from";
+        command.Parameters.AddWithValue("$sector", sector.Value);
+        using var reader = command.ExecuteReader();
+        var checkpoints = new List<Checkpoint>();
+        while (reader.Read())
+        {
+            checkpoints.Add(new Checkpoint(sector, reader.GetInt64(0), (byte[])reader.GetValue(1), JournalSerializer.FromMicros(reader.GetInt64(2)),
+                (byte[])reader.GetValue(3), (byte[])reader.GetValue(4), reader.GetInt64(5) is var from and > 0 ? from : null));
+        }
+
+        return checkpoints;
+    }
+
     private static List<ChainLink> ReadChain(SqliteConnection connection, SectorId sector, long after, int limit)
     {
         using var command = connection.CreateCommand();
@@ -380,7 +442,8 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
             if (head.Cursor == 0) continue;
             var from = Math.Max(0, head.Cursor - CheckedOnOpen - 1);
             var links = ReadChain(_writer, sector, from, CheckedOnOpen + 2);
-            var check = new ChainCheck(sector, from == 0 ? LogHead.Empty : new LogHead(from, links[0].PreviousHash));
+            // The check starts from what the first record read says came before it.
+            var check = new ChainCheck(sector, from == 0 ? LogHead.Empty : new LogHead(links[0].Cursor - 1, links[0].PreviousHash), ReadCheckpoints(_writer, sector));
             foreach (var link in links)
             {
                 if (check.Next(link) is { } broken)

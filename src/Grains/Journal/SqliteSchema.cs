@@ -47,7 +47,8 @@ internal static class SqliteSchema
                 signed_at INTEGER NOT NULL,
                 signer BLOB NOT NULL,
                 signature BLOB NOT NULL,
-                PRIMARY KEY (sector, cursor)) WITHOUT ROWID;
+                pruned_from INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (sector, cursor, pruned_from)) WITHOUT ROWID;
             PRAGMA user_version = {Version};
             """);
     }

@@ -64,7 +64,7 @@ public static partial class HubHostingExtensions
         builder.Services.AddSingleton<SqliteJournal>();
         builder.Services.TryAddSingleton<IJournal>(sp => sp.GetRequiredService<SqliteJournal>());
         builder.Services.AddOptions<ReviewOptions>().BindConfiguration(ReviewOptions.Section).Validated(o => o.Validate());
-        builder.Services.AddHostedService<CheckpointSigner>();
+        builder.Services.AddHostedService<RecordKeeper>();
         builder.Services.AddSingleton<FeedHub>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedHub>());
         builder.Services.AddGrpc(options =>

@@ -133,6 +133,8 @@ internal sealed class ReviewGrpcService(
             Records = (ulong)result.Records,
             HeadHash = ByteString.CopyFrom(result.Head.Hash),
             Checkpoints = (uint)result.Checkpoints,
+            Pruned = (ulong)result.Pruned,
+            LastPrunedAt = result.LastPrunedAt is { } pruned ? Timestamp.FromDateTimeOffset(pruned) : null,
         };
         if (result.Break is { } broken)
         {
