@@ -130,18 +130,10 @@ public sealed class CliTests(HubFixture hub)
     [Fact]
     public async Task A_unit_streams_a_GPX_track_and_stops_at_its_end()
     {
-        var (us, _) = Units.NextPair();
-        hub.Pki.Issue(IdentitySpec.Unit(us));
-        var gpx = Path.Combine(hub.DataPath, $"{us}.gpx");
-        await File.WriteAllTextAsync(gpx, """
-            <?xml version="1.0"?>
-            <gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">
-              <trk><trkseg>
-                <trkpt lat="31.3500" lon="-110.9500"/>
-                <trkpt lat="31.3510" lon="-110.9490"/>
-                <trkpt lat="31.3520" lon="-110.9480"/>
-              </trkseg></trk>
-            </gpx>
+        var (us, gpx) = await UnitWithTrackAsync("""
+            <trkpt lat="31.3500" lon="-110.9500"/>
+            <trkpt lat="31.3510" lon="-110.9490"/>
+            <trkpt lat="31.3520" lon="-110.9480"/>
             """);
 
         var run = await Cli(us.ToLowerInvariant(), "--json", "unit", "run", "--gpx", gpx, "--rate", "10");
@@ -240,16 +232,10 @@ public sealed class CliTests(HubFixture hub)
     [Fact]
     public async Task A_timed_GPX_track_streams_at_its_own_pace_whatever_the_rate()
     {
-        var (us, _) = Units.NextPair();
-        hub.Pki.Issue(IdentitySpec.Unit(us));
-        var gpx = Path.Combine(hub.DataPath, $"{us}.gpx");
-        await File.WriteAllTextAsync(gpx, """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>
-              <trkpt lat="31.3500" lon="-110.9000"><time>2026-03-01T10:00:00Z</time></trkpt>
-              <trkpt lat="31.3501" lon="-110.9001"><time>2026-03-01T10:00:01.5Z</time></trkpt>
-              <trkpt lat="31.3502" lon="-110.9002"><time>2026-03-01T10:00:02Z</time></trkpt>
-            </trkseg></trk></gpx>
+        var (us, gpx) = await UnitWithTrackAsync("""
+            <trkpt lat="31.3500" lon="-110.9000"><time>2026-03-01T10:00:00Z</time></trkpt>
+            <trkpt lat="31.3501" lon="-110.9001"><time>2026-03-01T10:00:01.5Z</time></trkpt>
+            <trkpt lat="31.3502" lon="-110.9002"><time>2026-03-01T10:00:02Z</time></trkpt>
             """);
 
         var run = await Cli(us.ToLowerInvariant(), "--json", "unit", "run", "--gpx", gpx, "--rate", "50");
@@ -261,6 +247,21 @@ public sealed class CliTests(HubFixture hub)
         // 1.5 s and 0.5 s apart as the track says, not 20 ms as --rate 50 would.
         Assert.InRange(times[1] - times[0], TimeSpan.FromSeconds(1.4), TimeSpan.FromSeconds(2.5));
         Assert.InRange(times[2] - times[1], TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(1.5));
+    }
+
+    /// <summary>A new unit with its identity issued, and a GPX file of one track segment of <paramref name="points"/>.</summary>
+    private async Task<(string Unit, string Gpx)> UnitWithTrackAsync(string points)
+    {
+        var (unit, _) = Units.NextPair();
+        hub.Pki.Issue(IdentitySpec.Unit(unit));
+        var gpx = Path.Combine(hub.DataPath, $"{unit}.gpx");
+        await File.WriteAllTextAsync(gpx, $"""
+            <?xml version="1.0" encoding="UTF-8"?>
+            <gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>
+            {points}
+            </trkseg></trk></gpx>
+            """);
+        return (unit, gpx);
     }
 
     private string[] Hub(string identity) => ["--hub", hub.Address.ToString(), "--ca", Path.Combine(Certs, "hub-ca.crt"), "--identity", identity];
