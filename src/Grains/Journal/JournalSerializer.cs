@@ -23,6 +23,10 @@ public static class JournalSerializer
     public static HubEvent Deserialize(string payload) =>
         JsonSerializer.Deserialize(payload, JournalJsonContext.Default.HubEvent) ?? throw new JsonException("A journal payload was null.");
 
+    /// <summary>Reads a payload from its UTF-8 bytes.</summary>
+    public static HubEvent Deserialize(ReadOnlySpan<byte> payload) =>
+        JsonSerializer.Deserialize(payload, JournalJsonContext.Default.HubEvent) ?? throw new JsonException("A journal payload was null.");
+
     /// <summary>Record times are kept to the microsecond, the precision they are stored and hashed at.</summary>
     public static long ToMicros(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / 10;
 
@@ -30,10 +34,14 @@ public static class JournalSerializer
 
     /// <summary>hash = SHA-256(previous hash ‖ sector ‖ 0 ‖ cursor ‖ recorded-at µs ‖ kind ‖ 0 ‖ payload), text in UTF-8,
     /// integers big-endian; the first record of a sector chains to 32 zero bytes.</summary>
-    public static byte[] Hash(ReadOnlySpan<byte> previous, SectorId sector, long cursor, long recordedAtMicros, string kind, string payload)
+    public static byte[] Hash(ReadOnlySpan<byte> previous, SectorId sector, long cursor, long recordedAtMicros, string kind, string payload) =>
+        Hash(previous, sector, cursor, recordedAtMicros, kind, Encoding.UTF8.GetBytes(payload));
+
+    /// <summary>As the other overload, with the payload as its UTF-8 bytes.</summary>
+    public static byte[] Hash(ReadOnlySpan<byte> previous, SectorId sector, long cursor, long recordedAtMicros, string kind, ReadOnlySpan<byte> payload)
     {
         var buffer = new byte[previous.Length + Encoding.UTF8.GetByteCount(sector.Value) + 1 + 16
-            + Encoding.UTF8.GetByteCount(kind) + 1 + Encoding.UTF8.GetByteCount(payload)];
+            + Encoding.UTF8.GetByteCount(kind) + 1 + payload.Length];
         var span = buffer.AsSpan();
         previous.CopyTo(span);
         span = span[previous.Length..];
@@ -44,7 +52,7 @@ public static class JournalSerializer
         span = span[17..];
         span = span[Encoding.UTF8.GetBytes(kind, span)..];
         span[0] = 0;
-        Encoding.UTF8.GetBytes(payload, span[1..]);
+        payload.CopyTo(span[1..]);
         return SHA256.HashData(buffer);
     }
 }

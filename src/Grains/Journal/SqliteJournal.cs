@@ -426,7 +426,7 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
         while (reader.Read())
         {
             links.Add(new ChainLink(sector, reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), Text(3), Text(4), Text(5),
-                reader.IsDBNull(6) ? null : reader.GetInt64(6), reader.GetString(7), (byte[])reader.GetValue(8), (byte[])reader.GetValue(9)));
+                reader.IsDBNull(6) ? null : reader.GetInt64(6), reader.GetFieldValue<byte[]>(7), (byte[])reader.GetValue(8), (byte[])reader.GetValue(9)));
         }
 
         return links;
