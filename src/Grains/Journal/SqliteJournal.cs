@@ -191,10 +191,14 @@ public sealed partial class SqliteJournal : IJournal, IAsyncDisposable
     public Task<long> CursorAtAsync(SectorId sector, DateTimeOffset time, CancellationToken cancellationToken = default) => ReadAsync(connection =>
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COALESCE(MAX(cursor), 0) FROM journal WHERE sector = $sector AND recorded_at <= $at";
+        // One step down the time index, whatever the log's length: a sector's records are recorded in cursor order.
+        command.CommandText = """
+            SELECT cursor FROM journal INDEXED BY journal_time WHERE sector = $sector AND recorded_at <= $at
+            ORDER BY recorded_at DESC, cursor DESC LIMIT 1
+            """;
         command.Parameters.AddWithValue("$sector", sector.Value);
         command.Parameters.AddWithValue("$at", JournalSerializer.ToMicros(time));
-        return (long)command.ExecuteScalar()!;
+        return command.ExecuteScalar() is long cursor ? cursor : 0;
     }, cancellationToken);
 
     public Task<IReadOnlyList<ChainLink>> ReadChainAsync(SectorId sector, long after, int limit, CancellationToken cancellationToken = default) =>
