@@ -18,14 +18,12 @@ public static class JournalSerializer
 
     public static string Serialize(HubEvent e) => JsonSerializer.Serialize(e, Options);
 
-    /// <summary>Reads a payload with source-generated metadata (the same options as <see cref="Options"/>), the cheaper way
-    /// for replay, export and verification, which read millions.</summary>
     public static HubEvent Deserialize(string payload) =>
-        JsonSerializer.Deserialize(payload, JournalJsonContext.Default.HubEvent) ?? throw new JsonException("A journal payload was null.");
+        JsonSerializer.Deserialize<HubEvent>(payload, Options) ?? throw new JsonException("A journal payload was null.");
 
     /// <summary>Reads a payload from its UTF-8 bytes.</summary>
     public static HubEvent Deserialize(ReadOnlySpan<byte> payload) =>
-        JsonSerializer.Deserialize(payload, JournalJsonContext.Default.HubEvent) ?? throw new JsonException("A journal payload was null.");
+        JsonSerializer.Deserialize<HubEvent>(payload, Options) ?? throw new JsonException("A journal payload was null.");
 
     /// <summary>Record times are kept to the microsecond, the precision they are stored and hashed at.</summary>
     public static long ToMicros(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / 10;
@@ -56,7 +54,3 @@ public static class JournalSerializer
         return SHA256.HashData(buffer);
     }
 }
-
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(HubEvent))]
-internal sealed partial class JournalJsonContext : JsonSerializerContext;
