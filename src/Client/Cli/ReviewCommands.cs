@@ -190,7 +190,9 @@ internal static class ReviewCommands
             ? SectorCatalog.Default.All.Select(s => s.Id).ToList()
             : [SectorCatalog.Default.Get(Grains.Ids.SectorId.TryParse(only, null, out var id) ? id : throw new UsageException($"'{only}' is not a sector code.")).Id];
         await using var journal = SqliteJournal.OpenReadOnly(file);
-        var results = await Task.WhenAll(sectors.Select(s => ChainVerifier.VerifyAsync(journal, s, anchors, cancellationToken)));
+        // One sector after another, as the hub does: each already keeps every core busy.
+        var results = new List<Grains.Journal.SectorVerification>();
+        foreach (var sector in sectors) results.Add(await ChainVerifier.VerifyAsync(journal, sector, anchors, cancellationToken));
         return
         [
             .. results.Select(r => new SectorVerification

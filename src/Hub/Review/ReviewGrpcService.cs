@@ -105,7 +105,9 @@ internal sealed class ReviewGrpcService(
             ? SectorCatalog.Default.All.Select(s => s.Id).ToList()
             : [ReviewWindow.KnownSector(request.Sector)];
         var trust = new CheckpointTrust([certificates.Server]);
-        var results = await Task.WhenAll(sectors.Select(s => ChainVerifier.VerifyAsync(journal, s, trust, context.CancellationToken)));
+        // One sector after another: each already keeps every core busy, and together they would hold every sector's pages at once.
+        var results = new List<Grains.Journal.SectorVerification>();
+        foreach (var sector in sectors) results.Add(await ChainVerifier.VerifyAsync(journal, sector, trust, context.CancellationToken));
         return new VerifyResponse { Intact = results.All(r => r.Intact), Sectors = { results.Select(ToProto) } };
     }
 
