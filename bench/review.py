@@ -58,7 +58,7 @@ def main():
     data.mkdir(parents=True, exist_ok=True)
     journal = data / "journal.db"
     if not args.no_build:
-        for project in ("src/Hub", "src/Client", "bench/Seed"):
+        for project in ("src/Hub", "src/Cli", "bench/Seed"):
             subprocess.run(["dotnet", "build", "-c", "Release", "-v", "q", "--nologo", str(ROOT / project)], check=True, stdout=subprocess.DEVNULL)
 
     expected = args.pairs * 2 * (args.seconds + 1) + 2

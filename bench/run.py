@@ -11,7 +11,7 @@ import argparse, json, os, signal, sqlite3, subprocess, sys, tempfile, threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CLIENT = ROOT / "src/Client/bin/Release/net10.0/patrolhub.dll"
+CLIENT = ROOT / "src/Cli/bin/Release/net10.0/patrolhub.dll"
 HUB = ROOT / "src/Hub/bin/Release/net10.0/PatrolHub.Hub.dll"
 RELAY = ROOT / "bench/Relay/bin/Release/net10.0/PatrolHub.Relay.dll"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -128,7 +128,7 @@ def main():
     args = parser.parse_args()
 
     if not args.no_build:
-        for project in ("src/Hub", "src/Client", "bench/Relay"):
+        for project in ("src/Hub", "src/Cli", "bench/Relay"):
             subprocess.run(["dotnet", "build", "-c", "Release", "-v", "q", "--nologo", str(ROOT / project)], check=True, stdout=subprocess.DEVNULL)
     work = Path(tempfile.mkdtemp(prefix="patrolhub-bench-"))
     subprocess.run(["dotnet", str(CLIENT), "--certs", str(work / "certs"), "certs", "init"], check=True, stdout=subprocess.DEVNULL)

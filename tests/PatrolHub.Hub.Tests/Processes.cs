@@ -37,7 +37,7 @@ internal static class Processes
     /// <summary>Runs the CLI to completion; returns its exit code and output.</summary>
     public static async Task<(int Code, string Out, string Error)> CliAsync(string workingDirectory, params string[] args)
     {
-        using var process = Process.Start(Dotnet(Program("Client", "patrolhub.dll"), args, workingDirectory))!;
+        using var process = Process.Start(Dotnet(Program("Cli", "patrolhub.dll"), args, workingDirectory))!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

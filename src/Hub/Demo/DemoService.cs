@@ -1,7 +1,5 @@
-extern alias client;
-
-using client::PatrolHub.Client.Connection;
-using client::PatrolHub.Client.Pki;
+using PatrolHub.Client.Connection;
+using PatrolHub.Client.Pki;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -35,7 +33,7 @@ internal sealed partial class DemoService(
         {
             try
             {
-                await new client::PatrolHub.Client.Simulation.Simulation(connection, pki)
+                await new PatrolHub.Client.Simulation.Simulation(connection, pki)
                     .RunAsync(sector, pairs, rateHz: 1, Timeout.InfiniteTimeSpan, cancellationToken: stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

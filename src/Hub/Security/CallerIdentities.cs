@@ -1,9 +1,7 @@
-extern alias client;
-
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using client::PatrolHub.Client.Pki;
+using PatrolHub.Client.Pki;
 using Grpc.Core;
 using PatrolHub.Grains.Security;
 

@@ -1,7 +1,5 @@
-extern alias client;
-
 using System.Security.Cryptography.X509Certificates;
-using client::PatrolHub.Client.Pki;
+using PatrolHub.Client.Pki;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Hub.Hosting;
 
