@@ -49,6 +49,9 @@ public sealed class SectorCatalog
     public SectorInfo Get(SectorId id) => _sectors.FirstOrDefault(s => s.Id == id)
         ?? throw new DomainNotFoundException($"sector '{id}' is not in the catalogue; known: {string.Join(", ", _sectors.Select(s => s.Id))}.");
 
+    /// <summary>The sector a request names by its code; a malformed code is invalid, an unknown one not found.</summary>
+    public SectorInfo Get(string code) => Get(SectorId.Parse(code));
+
     public SectorInfo AtChainage(double chainageKm) =>
         _sectors.FirstOrDefault(s => chainageKm < s.EndKm) ?? _sectors[^1];
 

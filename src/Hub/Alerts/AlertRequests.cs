@@ -14,7 +14,7 @@ internal static class AlertRequests
 {
     public static Task<AlertChanged> RaiseAsync(IGrainFactory grains, Identity caller, RaiseAlertRequest request)
     {
-        var sector = SectorCatalog.Default.Get(SectorId.Parse(request.Sector)).Id;
+        var sector = SectorCatalog.Default.Get(request.Sector).Id;
         Authorize.RaiseIn(caller, sector);
         // The raise's trace context travels with the alert, so every later step joins the same trace.
         return grains.Sector(sector).RaiseAlert(AlertMapper.ToDomain(request), caller, Activity.Current?.Id);

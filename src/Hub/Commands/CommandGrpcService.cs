@@ -127,5 +127,5 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedHub feeds, Ti
         return (id, caller);
     }
 
-    private static SectorId KnownSector(string code) => SectorCatalog.Default.Get(SectorId.Parse(code)).Id;
+    private static SectorId KnownSector(string code) => SectorCatalog.Default.Get(code).Id;
 }

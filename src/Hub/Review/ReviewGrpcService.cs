@@ -29,8 +29,7 @@ internal sealed class ReviewGrpcService(
     {
         var caller = IdentityInterceptor.Caller(context);
         Authorize.Reviewer(caller, "replay the record");
-        var units = request.Units.Select(u => UnitId.TryParse(u, null, out var id)
-            ? id : throw new Grains.DomainValidationException("units", $"'{u}' is not a unit id such as US-TCA-0101.")).ToHashSet();
+        var units = request.Units.Select(UnitId.Parse).ToHashSet();
         var kinds = request.Kinds.Select(KindOf).ToHashSet();
         if (request.Speed < 0 || double.IsNaN(request.Speed) || double.IsInfinity(request.Speed))
             throw new Grains.DomainValidationException("speed", $"speed must be 0 (as fast as possible) or a positive factor; it is {request.Speed}.");
@@ -78,7 +77,7 @@ internal sealed class ReviewGrpcService(
     {
         var caller = IdentityInterceptor.Caller(context);
         Authorize.Reviewer(caller, "see a sector as it stood");
-        var sector = SectorCatalog.Default.Get(ReviewWindow.KnownSector(request.Sector));
+        var sector = SectorCatalog.Default.Get(request.Sector);
         var at = ReviewWindow.Instant(request.Time, "time");
         var cursor = await journal.CursorAtAsync(sector.Id, at, context.CancellationToken);
         var view = await SectorView.LoadAsync(
@@ -103,7 +102,7 @@ internal sealed class ReviewGrpcService(
         Authorize.Verifier(IdentityInterceptor.Caller(context));
         var sectors = string.IsNullOrEmpty(request.Sector)
             ? SectorCatalog.Default.All.Select(s => s.Id).ToList()
-            : [ReviewWindow.KnownSector(request.Sector)];
+            : [SectorCatalog.Default.Get(request.Sector).Id];
         var trust = new CheckpointTrust([certificates.Server]);
         // One sector after another: each already keeps every core busy, and together they would hold every sector's pages at once.
         var results = new List<Grains.Journal.SectorVerification>();

@@ -16,7 +16,7 @@ internal sealed record ReviewWindow(SectorId Sector, DateTimeOffset From, DateTi
     public static async Task<ReviewWindow> ResolveAsync(
         IJournal journal, string sector, Timestamp? from, Timestamp? to, TimeSpan maxWindow, CancellationToken cancellationToken)
     {
-        var id = KnownSector(sector);
+        var id = SectorCatalog.Default.Get(sector).Id;
         var start = Instant(from, "from");
         var end = Instant(to, "to");
         if (start > end) throw new DomainValidationException("from", $"from ({start:u}) is after to ({end:u}).");
@@ -26,10 +26,6 @@ internal sealed record ReviewWindow(SectorId Sector, DateTimeOffset From, DateTi
         var upTo = await journal.CursorAtAsync(id, end, cancellationToken);
         return new ReviewWindow(id, start, end, after, Math.Max(after, upTo));
     }
-
-    public static SectorId KnownSector(string code) => SectorId.TryParse(code, null, out var id)
-        ? SectorCatalog.Default.Get(id).Id
-        : throw new DomainValidationException("sector", $"'{code}' is not a sector code; known: {string.Join(", ", SectorCatalog.Default.All.Select(s => s.Id))}.");
 
     public static DateTimeOffset Instant(Timestamp? time, string field)
     {
