@@ -51,7 +51,7 @@ public sealed class PairingTests(ClusterFixture fixture)
     {
         var (us, mx) = Units();
         var proposed = await Sector.ProposePair(us, mx, MxCommand);
-        var error = await Assert.ThrowsAsync<DomainConflictException>(() => Sector.AcceptPair(proposed.Pair.Id, new Identity(Role.Command, Nation.MX, Sector: Tca)));
+        var error = await Assert.ThrowsAsync<DomainPermissionException>(() => Sector.AcceptPair(proposed.Pair.Id, new Identity(Role.Command, Nation.MX, Sector: Tca)));
         Assert.Contains("the US command must accept it", error.Message, StringComparison.Ordinal);
         Assert.Equal(PairState.Proposed, (await Sector.ListPairs(false)).Single(p => p.Pair.Id == proposed.Pair.Id).Pair.State);
     }

@@ -68,7 +68,7 @@ public sealed class AdmissionTests : IAsyncLifetime
         await refused.RequestStream.WriteAsync(new UnitMessage { Hello = new Hello { UnitId = "MX-TCA-0101" } });
         var error = await Assert.ThrowsAsync<RpcException>(() => refused.ResponseStream.MoveNext().WaitAsync(Timeout));
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-        Assert.Equal(StreamAdmission.RetryAfter, Retry.RetryAfter(error));
+        Assert.Equal(CallerAdmission.RetryAfter, Retry.RetryAfter(error));
     }
 
     private HubConnectionOptions Connection() => HubConnectionOptions.Load(_address.ToString(), null, Pki.PathOf(DevelopmentPki.HubCa));

@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using PatrolHub.Client.Pki;
@@ -14,16 +13,16 @@ public sealed class CallerIdentitiesTests(HubFixture hub)
     public void A_cached_identity_stops_working_when_its_certificate_expires()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var identities = new CallerIdentities(hub.App.Services.GetRequiredService<HubCertificates>(), time);
+        var identities = new CallerIdentities(hub.App.Services.GetRequiredService<HubCertificates>(), hub.App.Services.GetRequiredService<RevocationList>(), time);
         using var certificate = hub.Pki.IssueInMemory(IdentitySpec.Unit("US-TCA-0101"));
 
         Assert.True(identities.IsAcceptable(certificate));
-        Assert.Equal(Role.Unit, identities.Resolve(certificate).Role);
+        Assert.True(identities.TryResolve(certificate, out var identity, out _));
+        Assert.Equal(Role.Unit, identity.Role);
 
         time.SetUtcNow(new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).AddSeconds(1));
         Assert.False(identities.IsAcceptable(certificate));
-        var error = Assert.Throws<RpcException>(() => identities.Resolve(certificate));
-        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
-        Assert.Contains("is not valid now", error.Status.Detail, StringComparison.Ordinal);
+        Assert.False(identities.TryResolve(certificate, out _, out var error));
+        Assert.Contains("is not valid now", error, StringComparison.Ordinal);
     }
 }

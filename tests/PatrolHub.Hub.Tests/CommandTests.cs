@@ -156,7 +156,7 @@ public sealed class CommandTests(HubFixture hub)
         var client = new CommandService.CommandServiceClient(channel);
         var proposed = await client.ProposePairAsync(new ProposePairRequest { UsUnit = us, MxUnit = mx });
         var error = await Assert.ThrowsAsync<RpcException>(() => client.AcceptPairAsync(new PairRequest { PairId = proposed.PairId }).ResponseAsync);
-        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
         Assert.Equal($"pair {proposed.PairId} was proposed by command:US:TCA of US; the MX command must accept it.", error.Status.Detail);
     }
 

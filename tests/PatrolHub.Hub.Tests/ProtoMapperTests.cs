@@ -12,7 +12,7 @@ public sealed class ProtoMapperTests
     {
         // The kinds the journal knows are the kinds the mapper handles; a new kind must be added to both.
         var kinds = typeof(HubEvent).GetCustomAttributes<JsonDerivedTypeAttribute>().Select(a => a.DerivedType.Name).Order();
-        Assert.Equal(["AlertChanged", "DriftWarning", "PairChanged", "PositionRecorded"], kinds);
+        Assert.Equal(["AlertChanged", "DriftWarning", "PairChanged", "PositionRecorded", "SecurityEvent"], kinds);
 
         // The mapper is internal to the hub (its message types are the hub's own), so it is reached by name.
         var mapper = typeof(HubApp).Assembly.GetType("PatrolHub.Hub.Mapping.ProtoMapper", throwOnError: true)!;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Security.Cryptography.X509Certificates;
 using PatrolHub.Client.Pki;
 
 namespace PatrolHub.Client.Cli;
@@ -48,7 +49,50 @@ internal static class CertsCommands
             return ExitCodes.Ok;
         });
 
-        return new Command("certs", "Development certificates") { init, issue };
+        var certificate = new Argument<string?>("FILE") { Description = "The certificate to revoke (PFX or PEM)", Arity = ArgumentArity.ZeroOrOne };
+        var serial = new Option<string?>("--serial") { Description = "The serial number to revoke (hexadecimal)" };
+        var list = new Option<string>("--list")
+        {
+            Description = "The revocation list the hub watches (Security:RevocationList; default data/revoked.txt)",
+            DefaultValueFactory = _ => Path.Combine("data", "revoked.txt"),
+        };
+        var revoke = new Command("revoke", "Add a certificate to the revocation list: the hub refuses it and ends its open streams") { certificate, serial, list };
+        revoke.SetAction(result =>
+        {
+            var (file, number) = (result.GetValue(certificate), result.GetValue(serial));
+            if ((file is null) == (number is null)) throw new UsageException("name the certificate to revoke: a FILE or --serial S, not both.");
+            string note;
+            if (file is not null)
+            {
+                if (!File.Exists(file)) throw new UsageException($"'{file}' does not exist.");
+                using var loaded = file.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase)
+                    ? X509CertificateLoader.LoadPkcs12FromFile(file, null)
+                    : X509CertificateLoader.LoadCertificateFromFile(file);
+                (number, note) = (loaded.SerialNumber, $"{loaded.Subject}, revoked {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}");
+            }
+            else
+            {
+                note = $"revoked {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}";
+            }
+
+            string normalized;
+            try
+            {
+                normalized = RevocationFile.Normalize(number!);
+            }
+            catch (FormatException e)
+            {
+                throw new UsageException(e.Message);
+            }
+
+            var path = Path.GetFullPath(result.GetValue(list)!);
+            var added = RevocationFile.Add(path, normalized, note);
+            GlobalOptions.Output(result).Write(new { type = "revoked", serial = normalized, list = path, added },
+                added ? $"revoked serial {normalized} in {path}" : $"serial {normalized} was already revoked in {path}");
+            return ExitCodes.Ok;
+        });
+
+        return new Command("certs", "Development certificates and revocation") { init, issue, revoke };
     }
 
     private static bool IsNation(string value) => value.ToUpperInvariant() is "US" or "MX";

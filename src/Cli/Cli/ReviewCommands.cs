@@ -13,7 +13,7 @@ namespace PatrolHub.Client.Cli;
 /// <summary>After-action review: replay, the status at an instant, export and verification.</summary>
 internal static class ReviewCommands
 {
-    public static IEnumerable<Command> Build() => [Replay(), At(), Export(), Verify()];
+    public static IEnumerable<Command> Build() => [Replay(), At(), Export(), Verify(), Audit()];
 
     private static Option<string> Sector() => new("--sector") { Description = "Sector code, e.g. TCA", Required = true };
 
@@ -186,9 +186,16 @@ internal static class ReviewCommands
             : CheckpointTrust.SignatureOnly;
         if (!anchors.ChecksSigners)
             output.Write(new { type = "note", note = "signers-unchecked" }, "note: no hub certificate to check checkpoint signers against (pass --hub-cert); only their signatures are checked");
-        var sectors = only is null
-            ? SectorCatalog.Default.All.Select(s => s.Id).ToList()
-            : [SectorCatalog.Default.Get(Grains.Ids.SectorId.TryParse(only, null, out var id) ? id : throw new UsageException($"'{only}' is not a sector code.")).Id];
+        IReadOnlyList<Grains.Ids.SectorId> sectors;
+        try
+        {
+            sectors = ChainVerifier.LogsNamed(only);
+        }
+        catch (Exception e) when (e is Grains.DomainValidationException or Grains.DomainNotFoundException)
+        {
+            throw new UsageException(e.Message);
+        }
+
         await using var journal = SqliteJournal.OpenReadOnly(file);
         // One sector after another, as the hub does: each already keeps every core busy.
         var results = new List<Grains.Journal.SectorVerification>();
@@ -231,6 +238,31 @@ internal static class ReviewCommands
                 Invariant($"{s.Sector}: {s.Records:N0} records intact, head {head[..16]}…, {s.Checkpoints} signed checkpoints agree")
                 + (s.Pruned > 0 ? Invariant($"; {s.Pruned:N0} pruned under the retention policy, last on {s.LastPrunedAt?.ToDateTimeOffset():u}") : ""));
         }
+    }
+
+    private static Command Audit()
+    {
+        var since = Time("--since", "From: ISO 8601 (UTC unless an offset is given) or relative, e.g. -1h");
+        var command = new Command("audit", "The hub's security log since an instant, as it concerns your nation (reviewers)") { since };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var request = new AuditRequest { Since = Timestamp.FromDateTimeOffset(Times.Parse(result.GetValue(since)!)) };
+            var (client, output, channel) = Client(result);
+            using (channel)
+            {
+                using var call = client.Audit(request, cancellationToken: cancellationToken);
+                await foreach (var e in call.ResponseStream.ReadAllAsync(cancellationToken))
+                {
+                    var at = e.RecordedAt.ToDateTimeOffset().UtcDateTime;
+                    output.Write(
+                        new { type = "audit", cursor = e.Cursor, recorded_at = at, e.Action, e.Subject, nations = e.Nations.Select(n => n == Nation.Us ? "US" : "MX"), e.Detail, e.Count, first = e.First.ToDateTimeOffset().UtcDateTime },
+                        Invariant($"{at:yyyy-MM-ddTHH:mm:ss.fffZ} #{e.Cursor} {e.Action} {e.Subject}{(e.Count > 1 ? $" ×{e.Count}" : "")}: {e.Detail}"));
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 
     private static (ReviewService.ReviewServiceClient Client, Output Output, Grpc.Net.Client.GrpcChannel Channel) Client(ParseResult result)

@@ -121,6 +121,12 @@ public static class ChainVerifier
 {
     private const int Page = 8192;
 
+    /// <summary>The logs to verify: one sector's (or the security log, SEC), or, with none named, every sector's and the security log.</summary>
+    public static IReadOnlyList<SectorId> LogsNamed(string? only) =>
+        string.IsNullOrEmpty(only) ? [.. Geo.SectorCatalog.Default.All.Select(s => s.Id), Security.SecurityEvent.Log]
+        : only.Equals(Security.SecurityEvent.Log.Value, StringComparison.OrdinalIgnoreCase) ? [Security.SecurityEvent.Log]
+        : [Geo.SectorCatalog.Default.Get(only).Id];
+
     public static async Task<SectorVerification> VerifyAsync(IJournal journal, SectorId sector, CheckpointTrust trust, CancellationToken cancellationToken = default)
     {
         var all = await journal.ReadCheckpointsAsync(sector, cancellationToken);

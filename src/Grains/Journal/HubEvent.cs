@@ -17,6 +17,7 @@ public readonly record struct JournalKeys(string Kind, SectorId Sector, UnitId? 
 [JsonDerivedType(typeof(PairChanged), PairChanged.Kind)]
 [JsonDerivedType(typeof(AlertChanged), AlertChanged.Kind)]
 [JsonDerivedType(typeof(DriftWarning), DriftWarning.Kind)]
+[JsonDerivedType(typeof(Security.SecurityEvent), Security.SecurityEvent.Kind)]
 public abstract record HubEvent
 {
     public abstract JournalKeys Keys();

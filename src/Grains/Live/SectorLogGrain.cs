@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Utilities;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Security;
 
 namespace PatrolHub.Grains.Live;
 
@@ -127,7 +128,7 @@ public sealed partial class SectorLogGrain(IJournal journal, TimeProvider time, 
             _head = head;
             var published = new LogBatch(_sector, records[0].Record.Cursor - 1, [.. records.Select(r => r.Record)]);
             _ = _observers.Notify(o => o.OnBatch(published));
-            _ = GrainFactory.Sector(_sector).OnBatch(published);
+            if (_sector != SecurityEvent.Log) _ = GrainFactory.Sector(_sector).OnBatch(published);
             for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(records[i].Record);
             return;
         }

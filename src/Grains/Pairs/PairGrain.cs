@@ -29,7 +29,7 @@ public sealed class PairGrain(IJournal journal, TimeProvider time) : Grain, IPai
             throw new DomainConflictException($"pair {_id} is {pair.State.ToString().ToLowerInvariant()}; only a proposed pair can be accepted.");
         if (by.Nation == pair.ProposedByNation)
         {
-            throw new DomainConflictException(
+            throw new DomainPermissionException(
                 $"pair {_id} was proposed by {pair.ProposedBy} of {pair.ProposedByNation}; the {pair.ProposedByNation.Other()} command must accept it.");
         }
 

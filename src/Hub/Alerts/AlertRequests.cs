@@ -3,6 +3,7 @@ using PatrolHub.Grains.Alerts;
 using PatrolHub.Grains.Geo;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Security;
+using PatrolHub.Hub.Admission;
 using PatrolHub.Hub.Mapping;
 using PatrolHub.Hub.Security;
 using PatrolHub.V1;
@@ -12,10 +13,11 @@ namespace PatrolHub.Hub.Alerts;
 /// <summary>Alert requests as both services take them: a command's unary call and a unit's stream.</summary>
 internal static class AlertRequests
 {
-    public static Task<AlertChanged> RaiseAsync(IGrainFactory grains, Identity caller, RaiseAlertRequest request)
+    public static Task<AlertChanged> RaiseAsync(IGrainFactory grains, CallerLimits limits, Identity caller, RaiseAlertRequest request)
     {
         var sector = SectorCatalog.Default.Get(request.Sector).Id;
         Authorize.RaiseIn(caller, sector);
+        limits.AlertRaise(caller);
         // The raise's trace context travels with the alert, so every later step joins the same trace.
         return grains.Sector(sector).RaiseAlert(AlertMapper.ToDomain(request), caller, Activity.Current?.Id);
     }

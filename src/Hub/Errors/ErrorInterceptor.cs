@@ -4,12 +4,14 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using PatrolHub.Grains;
 using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Security;
+using PatrolHub.Hub.Security;
 using Status = Google.Rpc.Status;
 
 namespace PatrolHub.Hub.Errors;
 
 /// <summary>Maps domain and runtime exceptions to gRPC statuses with a message that says what was wrong.</summary>
-public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+public sealed partial class ErrorInterceptor(SecurityAudit audit, ILogger<ErrorInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -51,12 +53,31 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         }
     }
 
+    /// <summary>The status for an exception, null to let it pass as it is; a denial is audited on the way.</summary>
     private RpcException? Map(Exception e, ServerCallContext context)
+    {
+        var mapped = MapCore(e, context);
+        if ((mapped ?? e as RpcException) is { StatusCode: StatusCode.PermissionDenied } denied
+            && CallerAuthentication.Find(context.GetHttpContext()) is { } caller)
+        {
+            audit.Record(SecurityEvent.Denied, caller, $"{context.Method}: {denied.Status.Detail}");
+        }
+
+        return mapped;
+    }
+
+    private RpcException? MapCore(Exception e, ServerCallContext context)
     {
         switch (e)
         {
             case RpcException:
                 return null;
+            case Google.Protobuf.InvalidProtocolBufferException:
+                // A streamed message that does not parse: the client's mistake, not a broken connection.
+                return new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"a message on the stream is not a valid protobuf message: {e.Message}"));
+            case InvalidDataException:
+                // A frame grpc-dotnet could not read (for example a compression flag other than 0 or 1).
+                return new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"a message on the stream is malformed: {e.Message}"));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
             case IOException:
                 // The client went away, or its connection broke: nobody is left to tell.

@@ -29,9 +29,10 @@ public static partial class HubHostingExtensions
         var certificateOptions = builder.Configuration.GetSection(CertificateOptions.Section).Get<CertificateOptions>() ?? new CertificateOptions();
         string? createdPki = null;
         var certificates = HubCertificates.Load(hub, certificateOptions, folder => createdPki = folder);
-        var identities = new CallerIdentities(certificates, TimeProvider.System);
+        var security = builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
 
         builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).Validated(o => o.Validate());
+        builder.Services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section).Validated(o => o.Validate());
         builder.Services.AddOptions<JournalOptions>()
             .Configure(o => o.Path = builder.Configuration[$"{JournalOptions.Section}:Path"] ?? Path.Combine(hub.DataPath, "journal.db"));
 
@@ -40,6 +41,7 @@ public static partial class HubHostingExtensions
         {
             kestrel.Limits.MaxConcurrentConnections = hub.MaxConnections;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            var identities = new Lazy<CallerIdentities>(() => kestrel.ApplicationServices.GetRequiredService<CallerIdentities>());
             Listen(kestrel, new Uri(hub.Url), listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
@@ -49,17 +51,24 @@ public static partial class HubHostingExtensions
                     ServerCertificate = certificates.Server,
                     SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                     ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                    ClientCertificateValidation = (certificate, _, _) => identities.IsAcceptable(certificate),
+                    // Whether the certificate chains to a nation's CA; its identity is settled per call (CallerAuthentication).
+                    ClientCertificateValidation = (certificate, _, _) => identities.Value.IsAcceptable(certificate),
                 });
                 listen.Use(handshakes.Leave);
             });
         });
         builder.Services.AddSingleton(handshakes);
         // One for the hub: gRPC creates an interceptor per call unless the container holds it.
-        builder.Services.AddSingleton<StreamAdmission>();
+        builder.Services.AddSingleton<CallerAdmission>();
+        builder.Services.AddSingleton<CallerLimits>();
+        builder.Services.AddSingleton<SecurityAudit>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SecurityAudit>());
+        builder.Services.AddSingleton<RevocationList>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RevocationList>());
 
         builder.Services.AddSingleton(certificates);
-        builder.Services.AddSingleton(identities);
+        builder.Services.AddSingleton<CallerIdentities>();
+        builder.Services.AddCallerAuthentication(certificates);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SqliteJournal>();
         builder.Services.TryAddSingleton<IJournal>(sp => sp.GetRequiredService<SqliteJournal>());
@@ -69,11 +78,11 @@ public static partial class HubHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedHub>());
         builder.Services.AddGrpc(options =>
         {
-            options.MaxReceiveMessageSize = 64 * 1024;
+            options.MaxReceiveMessageSize = security.MaxMessageBytes;
             options.Interceptors.Add<ErrorInterceptor>();
-            options.Interceptors.Add<IdentityInterceptor>();
-            options.Interceptors.Add<StreamAdmission>();
+            options.Interceptors.Add<CallerAdmission>();
         });
+        StrictMessages.Register(builder.Services);
         builder.Services.AddGrpcHealthChecks()
             .AddCheck<JournalHealthCheck>("journal");
         builder.Services.AddGrpcReflection();
@@ -103,11 +112,15 @@ public static partial class HubHostingExtensions
     {
         // Open the journal now, so a bad path stops start-up instead of the first message.
         app.Services.GetRequiredService<IJournal>();
-        app.MapGrpcService<PatrolGrpcService>();
-        app.MapGrpcService<CommandGrpcService>();
-        app.MapGrpcService<ReviewGrpcService>();
+        // Admission holds the streams a revocation ends: it must be listening before the first call.
+        app.Services.GetRequiredService<CallerAdmission>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGrpcService<PatrolGrpcService>().RequireAuthorization(CallerAuthentication.Policy);
+        app.MapGrpcService<CommandGrpcService>().RequireAuthorization(CallerAuthentication.Policy);
+        app.MapGrpcService<ReviewGrpcService>().RequireAuthorization(CallerAuthentication.Policy);
         app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        app.MapGrpcReflectionService().RequireAuthorization(CallerAuthentication.Policy);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var options = app.Services.GetRequiredService<IOptions<JournalOptions>>().Value;

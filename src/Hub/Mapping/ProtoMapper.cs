@@ -14,8 +14,8 @@ namespace PatrolHub.Hub.Mapping;
 internal static class ProtoMapper
 {
     public static PositionReport ToDomain(Proto.PositionUpdate update) => new(
-        checked((long)update.Sequence),
-        update.GnssTime?.ToDateTimeOffset() ?? throw new DomainValidationException("gnss_time", "gnss_time is required."),
+        Fields.Sequence(update.Sequence, "sequence"),
+        Fields.Instant(update.GnssTime, "gnss_time"),
         GeoPoint.Validate(update.Latitude, update.Longitude),
         update.AccuracyM,
         update.HeadingDeg,

@@ -7,6 +7,7 @@ using PatrolHub.Grains.Security;
 using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Telemetry;
 using PatrolHub.Grains.Units;
+using PatrolHub.Hub.Admission;
 using PatrolHub.Hub.Alerts;
 using PatrolHub.Hub.Errors;
 using PatrolHub.Hub.Hosting;
@@ -20,12 +21,12 @@ namespace PatrolHub.Hub.Patrol;
 
 /// <summary>A unit's one stream: positions up, acknowledgements and its feed down, through one writer.</summary>
 internal sealed class PatrolGrpcService(
-    IGrainFactory grains, FeedHub feeds, TimeProvider time, IHostApplicationLifetime lifetime, IOptions<HubOptions> options)
+    IGrainFactory grains, FeedHub feeds, CallerLimits limits, TimeProvider time, IHostApplicationLifetime lifetime, IOptions<HubOptions> options)
     : PatrolService.PatrolServiceBase
 {
     public override async Task Connect(IAsyncStreamReader<UnitMessage> requestStream, IServerStreamWriter<HubMessage> responseStream, ServerCallContext context)
     {
-        var caller = IdentityInterceptor.Caller(context);
+        var caller = CallerAuthentication.Of(context);
         if (!await requestStream.MoveNext(context.CancellationToken) || requestStream.Current.Hello is not { } hello)
             throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message on the stream must be a hello naming the unit."));
         var unitId = UnitId.Parse(hello.UnitId);
@@ -86,6 +87,7 @@ internal sealed class PatrolGrpcService(
         {
             await foreach (var message in requests.ReadAllAsync(stop.Token))
             {
+                if (message.BodyCase == UnitMessage.BodyOneofCase.Position) limits.Position(caller);
                 var item = message.BodyCase switch
                 {
                     UnitMessage.BodyOneofCase.Position => new Inbound(ProtoMapper.ToDomain(message.Position), null),
@@ -139,7 +141,7 @@ internal sealed class PatrolGrpcService(
     }
 
     private Task<HubMessage> AlertRequestAsync(Identity caller, UnitMessage message) => message.BodyCase == UnitMessage.BodyOneofCase.RaiseAlert
-        ? ReplyAsync(message.RaiseAlert.RequestId, () => AlertRequests.RaiseAsync(grains, caller, message.RaiseAlert))
+        ? ReplyAsync(message.RaiseAlert.RequestId, () => AlertRequests.RaiseAsync(grains, limits, caller, message.RaiseAlert))
         : ReplyAsync(message.AlertAction.RequestId, () => AlertRequests.ActAsync(grains, caller, message.AlertAction));
 
     /// <summary>Records the positions waiting, acknowledging each once durable; the first the grain will not take in a
@@ -182,9 +184,10 @@ internal sealed class PatrolGrpcService(
     /// <summary>An alert request on the stream is answered in-band: a refusal does not end the unit's stream.</summary>
     private static async Task<HubMessage> ReplyAsync(string requestId, Func<Task<AlertChanged>> request)
     {
-        var reply = new AlertReply { RequestId = requestId };
+        var reply = new AlertReply { RequestId = requestId.Length <= Fields.MaxRequestId ? requestId : "" };
         try
         {
+            Fields.RequestId(requestId);
             reply.Alert = AlertMapper.ToProto(await request());
         }
         catch (Exception e) when (ErrorInterceptor.ToRpcException(e) is { } refused)

@@ -7,13 +7,13 @@ using PatrolHub.Grains.Geo;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Pairs;
+using PatrolHub.Grains.Security;
 using PatrolHub.Grains.Sectors;
 using PatrolHub.Grains.Units;
 using PatrolHub.Hub.Mapping;
 using PatrolHub.Hub.Review.Export;
 using PatrolHub.Hub.Security;
 using PatrolHub.V1;
-using Identity = PatrolHub.Grains.Security.Identity;
 
 namespace PatrolHub.Hub.Review;
 
@@ -27,7 +27,7 @@ internal sealed class ReviewGrpcService(
 
     public override async Task Replay(ReplayRequest request, IServerStreamWriter<ReplayBatch> responseStream, ServerCallContext context)
     {
-        var caller = IdentityInterceptor.Caller(context);
+        var caller = CallerAuthentication.Of(context);
         Authorize.Reviewer(caller, "replay the record");
         var units = request.Units.Select(UnitId.Parse).ToHashSet();
         var kinds = request.Kinds.Select(KindOf).ToHashSet();
@@ -75,10 +75,10 @@ internal sealed class ReviewGrpcService(
 
     public override async Task<SectorStatus> SectorAt(SectorAtRequest request, ServerCallContext context)
     {
-        var caller = IdentityInterceptor.Caller(context);
+        var caller = CallerAuthentication.Of(context);
         Authorize.Reviewer(caller, "see a sector as it stood");
         var sector = SectorCatalog.Default.Get(request.Sector);
-        var at = ReviewWindow.Instant(request.Time, "time");
+        var at = Fields.Instant(request.Time, "time");
         var cursor = await journal.CursorAtAsync(sector.Id, at, context.CancellationToken);
         var view = await SectorView.LoadAsync(
             journal, sector, sectorOptions.Value, 2 * alertOptions.Value.Expiry, at, cursor, context.CancellationToken);
@@ -87,7 +87,7 @@ internal sealed class ReviewGrpcService(
 
     public override async Task Export(ExportRequest request, IServerStreamWriter<ExportChunk> responseStream, ServerCallContext context)
     {
-        var caller = IdentityInterceptor.Caller(context);
+        var caller = CallerAuthentication.Of(context);
         Authorize.Reviewer(caller, "export the record");
         var exporter = Exporter.For(request.Format);
         var window = await ReviewWindow.ResolveAsync(journal, request.Sector, request.From, request.To, options.Value.MaxWindow, context.CancellationToken);
@@ -99,15 +99,42 @@ internal sealed class ReviewGrpcService(
 
     public override async Task<VerifyResponse> Verify(VerifyRequest request, ServerCallContext context)
     {
-        Authorize.Verifier(IdentityInterceptor.Caller(context));
-        var sectors = string.IsNullOrEmpty(request.Sector)
-            ? SectorCatalog.Default.All.Select(s => s.Id).ToList()
-            : [SectorCatalog.Default.Get(request.Sector).Id];
+        Authorize.Verifier(CallerAuthentication.Of(context));
+        var sectors = ChainVerifier.LogsNamed(request.Sector);
         var trust = new CheckpointTrust([certificates.Server]);
         // One sector after another: each already keeps every core busy, and together they would hold every sector's pages at once.
         var results = new List<Grains.Journal.SectorVerification>();
         foreach (var sector in sectors) results.Add(await ChainVerifier.VerifyAsync(journal, sector, trust, context.CancellationToken));
         return new VerifyResponse { Intact = results.All(r => r.Intact), Sectors = { results.Select(ToProto) } };
+    }
+
+    public override async Task Audit(AuditRequest request, IServerStreamWriter<AuditEvent> responseStream, ServerCallContext context)
+    {
+        var caller = CallerAuthentication.Of(context);
+        Authorize.Reviewer(caller, "read the security log");
+        var after = await journal.CursorAtAsync(SecurityEvent.Log, Fields.Instant(request.Since, "since").AddTicks(-10), context.CancellationToken);
+        while (true)
+        {
+            var page = await journal.ReadAsync(new JournalQuery(SecurityEvent.Kind) { Sector = SecurityEvent.Log, After = after, UpTo = after + Page }, context.CancellationToken);
+            if (page.Count == 0) break;
+            after = page[^1].Cursor;
+            foreach (var record in page)
+            {
+                var e = (SecurityEvent)record.Event;
+                if (!e.Nations.Contains(caller.Nation)) continue;
+                await responseStream.WriteAsync(new AuditEvent
+                {
+                    Cursor = (ulong)record.Cursor,
+                    RecordedAt = Timestamp.FromDateTimeOffset(record.RecordedAt),
+                    Action = e.Action,
+                    Subject = e.Subject,
+                    Nations = { e.Nations.Select(n => n == Grains.Ids.Nation.US ? V1.Nation.Us : V1.Nation.Mx) },
+                    Detail = e.Detail,
+                    Count = (uint)e.Count,
+                    First = Timestamp.FromDateTimeOffset(e.First),
+                }, context.CancellationToken);
+            }
+        }
     }
 
     private static async Task SendAsync(IServerStreamWriter<ReplayBatch> stream, ReplayBatch batch, CancellationToken cancellationToken)

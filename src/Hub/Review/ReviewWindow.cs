@@ -1,3 +1,4 @@
+using PatrolHub.Hub.Mapping;
 using Google.Protobuf.WellKnownTypes;
 using PatrolHub.Grains;
 using PatrolHub.Grains.Geo;
@@ -17,26 +18,13 @@ internal sealed record ReviewWindow(SectorId Sector, DateTimeOffset From, DateTi
         IJournal journal, string sector, Timestamp? from, Timestamp? to, TimeSpan maxWindow, CancellationToken cancellationToken)
     {
         var id = SectorCatalog.Default.Get(sector).Id;
-        var start = Instant(from, "from");
-        var end = Instant(to, "to");
+        var start = Fields.Instant(from, "from");
+        var end = Fields.Instant(to, "to");
         if (start > end) throw new DomainValidationException("from", $"from ({start:u}) is after to ({end:u}).");
         if (end - start > maxWindow)
             throw new DomainValidationException("to", $"the window from {start:u} to {end:u} is longer than the longest allowed, {maxWindow} (Review:MaxWindow); ask for a shorter one.");
         var after = await journal.CursorAtAsync(id, start.AddTicks(-10), cancellationToken);
         var upTo = await journal.CursorAtAsync(id, end, cancellationToken);
         return new ReviewWindow(id, start, end, after, Math.Max(after, upTo));
-    }
-
-    public static DateTimeOffset Instant(Timestamp? time, string field)
-    {
-        if (time is null) throw new DomainValidationException(field, $"{field} is required.");
-        try
-        {
-            return time.ToDateTimeOffset();
-        }
-        catch (InvalidOperationException)
-        {
-            throw new DomainValidationException(field, $"{field} is not a valid time ({time.Seconds} s, {time.Nanos} ns).");
-        }
     }
 }

@@ -47,10 +47,13 @@ public sealed class HubCertificates(X509Certificate2 server, IReadOnlyDictionary
         });
     }
 
-    /// <summary>The nation whose CA issued a client certificate for client authentication, with the time the chain
-    /// stops being valid (the earliest expiry in it); null if neither CA did. Builds a chain per CA: cache the answer.</summary>
-    public (Nation Nation, DateTimeOffset ValidUntil)? IssuerOf(X509Certificate2 certificate, DateTimeOffset now)
+    public IEnumerable<X509Certificate2> ClientCas => clientCas.Values;
+
+    /// <summary>The nations whose CAs a client certificate chains to, each with the time that chain stops being valid
+    /// (the earliest expiry in it). Builds a chain per CA: cache the answer.</summary>
+    public IReadOnlyList<(Nation Nation, DateTimeOffset ValidUntil)> IssuersOf(X509Certificate2 certificate, DateTimeOffset now)
     {
+        var issuers = new List<(Nation, DateTimeOffset)>();
         foreach (var (nation, ca) in clientCas)
         {
             using var chain = new X509Chain();
@@ -58,12 +61,11 @@ public sealed class HubCertificates(X509Certificate2 server, IReadOnlyDictionary
             chain.ChainPolicy.CustomTrustStore.Add(ca);
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-            chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2"));
             if (chain.Build(certificate))
-                return (nation, chain.ChainElements.Min(e => new DateTimeOffset(e.Certificate.NotAfter.ToUniversalTime())));
+                issuers.Add((nation, chain.ChainElements.Min(e => new DateTimeOffset(e.Certificate.NotAfter.ToUniversalTime()))));
         }
 
-        return null;
+        return issuers;
     }
 
     private static string Require(string path, string key) => File.Exists(path)

@@ -1,0 +1,96 @@
+using System.Security.Cryptography.X509Certificates;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Live;
+using PatrolHub.Grains.Security;
+
+namespace PatrolHub.Hub.Security;
+
+/// <summary>
+/// Records security events in the hub's security log. What is reported within one <see cref="Interval"/> is gathered
+/// by (action, subject, detail) and recorded once with its count, so a flood of refusals costs one record and one
+/// warning per interval, not one per refused message. At most <see cref="MaxDistinct"/> distinct events are held per
+/// interval; the rest are counted in one summary.
+/// </summary>
+public sealed partial class SecurityAudit(IGrainFactory grains, TimeProvider time, ILogger<SecurityAudit> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private const int MaxDistinct = 10_000;
+
+    private readonly Lock _lock = new();
+    private Dictionary<(string Action, string Subject, string Detail), Gathered> _gathered = [];
+    private int _overflow;
+
+    public void Record(string action, Identity subject, string detail, params Nation[] also) =>
+        Record(action, subject.Name, [subject.Nation, .. also], detail);
+
+    public void CertificateRefused(X509Certificate2 certificate, string reason, string method) =>
+        Record(SecurityEvent.CertificateRefused, certificate.Subject, [Nation.US, Nation.MX], $"{method}: {reason}");
+
+    public void Record(string action, string subject, IReadOnlyList<Nation> nations, string detail)
+    {
+        lock (_lock)
+        {
+            var key = (action, subject, detail);
+            if (_gathered.TryGetValue(key, out var gathered)) gathered.Count++;
+            else if (_gathered.Count < MaxDistinct) _gathered[key] = new Gathered(nations.Distinct().ToArray(), time.GetUtcNow());
+            else _overflow++;
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: what is gathered is recorded below.
+        }
+
+        await FlushAsync();
+    }
+
+    /// <summary>Records what was gathered since the last flush.</summary>
+    public async Task FlushAsync()
+    {
+        Dictionary<(string Action, string Subject, string Detail), Gathered> gathered;
+        int overflow;
+        lock (_lock)
+        {
+            (gathered, _gathered) = (_gathered, []);
+            (overflow, _overflow) = (_overflow, 0);
+        }
+
+        var events = gathered.Select(g => new SecurityEvent(g.Key.Action, g.Key.Subject, g.Value.Nations, g.Key.Detail, g.Value.Count, g.Value.First)).ToList();
+        if (overflow > 0)
+            events.Add(new SecurityEvent(SecurityEvent.LimitRefused, "hub", [Nation.US, Nation.MX], $"{overflow} further security events in one interval, past the {MaxDistinct} distinct ones recorded", overflow, time.GetUtcNow() - Interval));
+        if (events.Count == 0) return;
+        foreach (var e in events) Log.Event(logger, e.Action == SecurityEvent.Pairing ? LogLevel.Information : LogLevel.Warning, e.Action, e.Subject, e.Count, e.Detail);
+        try
+        {
+            await grains.GetGrain<ISectorLogGrain>(SecurityEvent.Log.Value).AppendMany(events);
+        }
+        catch (Exception e)
+        {
+            Log.Unrecorded(logger, e, events.Count);
+        }
+    }
+
+    private sealed class Gathered(Nation[] nations, DateTimeOffset first)
+    {
+        public Nation[] Nations { get; } = nations;
+        public DateTimeOffset First { get; } = first;
+        public int Count { get; set; } = 1;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Message = "Security: {Action} {Subject} ×{Count}: {Detail}")]
+        public static partial void Event(ILogger logger, LogLevel level, string action, string subject, int count, string detail);
+
+        [LoggerMessage(2, LogLevel.Error, "{Count} security events could not be recorded in the journal")]
+        public static partial void Unrecorded(ILogger logger, Exception exception, int count);
+    }
+}
