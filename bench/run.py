@@ -138,6 +138,8 @@ def main():
         "hub": (["dotnet", args.hub_dll, "--Hub:Url", "https://127.0.0.1:7451", "--Hub:DataPath", str(work / "hub"),
                  "--Hub:Certificates:Server", str(certs / "hub.pfx"), "--Hub:Certificates:UsCa", str(certs / "us-ca.crt"),
                  "--Hub:Certificates:MxCa", str(certs / "mx-ca.crt"),
+                 # The per-unit position limit is for hostile clients; the load's own rate must stay under it.
+                 "--Security:PositionsPerSecond", str(max(50, int(args.rate * 2))),
                  *[part for setting in args.hub_setting for part in ("--" + setting.split("=", 1)[0], setting.split("=", 1)[1])]],
                 "PatrolHub listening", "https://127.0.0.1:7451"),
     }

@@ -62,7 +62,6 @@ public static partial class HubHostingExtensions
         builder.Services.AddSingleton<CallerAdmission>();
         builder.Services.AddSingleton<CallerLimits>();
         builder.Services.AddSingleton<SecurityAudit>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<SecurityAudit>());
         builder.Services.AddSingleton<RevocationList>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RevocationList>());
 
@@ -94,6 +93,8 @@ public static partial class HubHostingExtensions
             if (TelemetryExtensions.Exporting(builder.Configuration)) silo.AddActivityPropagation();
         });
 
+        // After the silo, so it stops before it: the last second's security events are recorded on the way down.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SecurityAudit>());
         builder.AddHubTelemetry();
         if (hub.Demo) builder.Services.AddHostedService<DemoService>();
         if (createdPki is not null) builder.Services.AddHostedService(sp => new StartupNote(sp.GetRequiredService<ILogger<StartupNote>>(), createdPki));
@@ -116,6 +117,7 @@ public static partial class HubHostingExtensions
         app.Services.GetRequiredService<CallerAdmission>();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.Use(FrameCheck.InvokeAsync);
         app.MapGrpcService<PatrolGrpcService>().RequireAuthorization(CallerAuthentication.Policy);
         app.MapGrpcService<CommandGrpcService>().RequireAuthorization(CallerAuthentication.Policy);
         app.MapGrpcService<ReviewGrpcService>().RequireAuthorization(CallerAuthentication.Policy);

@@ -16,9 +16,10 @@ public sealed class SecurityOptions
     public int MaxStreamsPerIdentity { get; set; } = 8;
 
     /// <summary>Positions a unit may report per second, sustained; <see cref="PositionBurst"/> more may come at once.</summary>
-    public int PositionsPerSecond { get; set; } = 20;
+    public int PositionsPerSecond { get; set; } = 50;
 
-    public int PositionBurst { get; set; } = 100;
+    /// <summary>Enough for a unit back from ten minutes offline at 1 Hz to send its backlog at once.</summary>
+    public int PositionBurst { get; set; } = 600;
 
     /// <summary>Alerts one identity may raise per minute.</summary>
     public int AlertRaisesPerMinute { get; set; } = 30;
