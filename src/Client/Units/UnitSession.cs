@@ -78,7 +78,8 @@ public sealed class UnitSession : IAsyncDisposable
         {
             lock (_unacked)
             {
-                if (_ended is { } reason) throw new InvalidOperationException("The session has ended.", reason);
+                // The hub's reason (revoked, replaced, refused) is what the caller needs to see.
+                if (_ended is { } reason) throw reason is RpcException ? reason : new InvalidOperationException("The session has ended.", reason);
                 _unacked[update.Sequence] = (update, ack);
             }
 
