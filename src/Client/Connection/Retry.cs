@@ -24,6 +24,24 @@ public static class Retry
     /// <summary>How long the hub asked us to wait (google.rpc.RetryInfo on RESOURCE_EXHAUSTED), if it did.</summary>
     public static TimeSpan? RetryAfter(RpcException e) => e.GetRpcStatus()?.GetDetail<RetryInfo>()?.RetryDelay?.ToTimeSpan();
 
+    /// <summary>A call the hub may refuse for now with RESOURCE_EXHAUSTED (a caller's rate limit: refused before anything
+    /// was done, so safe to repeat), tried again after <see cref="Delay"/> up to <paramref name="attempts"/> times; for
+    /// callers that make many calls in a row, such as setting up a simulation's pairs.</summary>
+    public static async Task<T> PacedAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken, int attempts = 8)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted && attempt + 1 < attempts)
+            {
+                await Task.Delay(Delay(attempt, e), cancellationToken);
+            }
+        }
+    }
+
     /// <summary>The wait before the next try: the backoff, but never less than the hub asked for, jittered up to half again.</summary>
     public static TimeSpan Delay(int attempt, Exception? failure, Random? random = null)
     {

@@ -251,18 +251,19 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         {
             var usCommand = new CommandService.CommandServiceClient(us);
             var mxCommand = new CommandService.CommandServiceClient(mx);
-            var status = await usCommand.GetSectorAsync(new GetSectorRequest { Sector = code }, cancellationToken: cancellationToken);
+            // One command sets up many pairs in a row: at the hub's per-caller call rate it is paced, not failed.
+            var status = await Retry.PacedAsync(() => usCommand.GetSectorAsync(new GetSectorRequest { Sector = code }, cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
             var pairsWanted = Enumerable.Range(FirstUnitNumber, pairs).Select(n => (Us: $"US-{code}-{n:D4}", Mx: $"MX-{code}-{n:D4}", Slot: n)).ToList();
-            var existing = (await usCommand.ListPairsAsync(new ListPairsRequest { Sector = code }, cancellationToken: cancellationToken)).Pairs;
+            var existing = (await Retry.PacedAsync(() => usCommand.ListPairsAsync(new ListPairsRequest { Sector = code }, cancellationToken: cancellationToken).ResponseAsync, cancellationToken)).Pairs;
             foreach (var (usUnit, mxUnit, slot) in pairsWanted)
             {
                 Units.Add(new SimulatedUnit(usUnit, code, new TrackSimulator(status.Sector.Boundary, usSide: true, slot)));
                 Units.Add(new SimulatedUnit(mxUnit, code, new TrackSimulator(status.Sector.Boundary, usSide: false, slot)));
                 if (existing.Any(p => p.State == PairState.Active && p.UsUnit == usUnit && p.MxUnit == mxUnit)) continue;
                 foreach (var stale in existing.Where(p => p.State == PairState.Active && (p.UsUnit == usUnit || p.MxUnit == mxUnit)))
-                    await usCommand.DissolvePairAsync(new PairRequest { PairId = stale.PairId }, cancellationToken: cancellationToken);
-                var proposed = await usCommand.ProposePairAsync(new ProposePairRequest { UsUnit = usUnit, MxUnit = mxUnit }, cancellationToken: cancellationToken);
-                await mxCommand.AcceptPairAsync(new PairRequest { PairId = proposed.PairId }, cancellationToken: cancellationToken);
+                    await Retry.PacedAsync(() => usCommand.DissolvePairAsync(new PairRequest { PairId = stale.PairId }, cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
+                var proposed = await Retry.PacedAsync(() => usCommand.ProposePairAsync(new ProposePairRequest { UsUnit = usUnit, MxUnit = mxUnit }, cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
+                await Retry.PacedAsync(() => mxCommand.AcceptPairAsync(new PairRequest { PairId = proposed.PairId }, cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
             }
         }
 
