@@ -13,37 +13,27 @@ namespace PatrolHub.Hub.Tests;
 public sealed class AdmissionTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-    private readonly string _data = Directory.CreateTempSubdirectory("patrolhub-admission-").FullName;
-    private WebApplication _app = null!;
-    private Uri _address = null!;
-
-    private DevelopmentPki Pki => new(Path.Combine(_data, "certs"));
-
-    public async Task InitializeAsync() => (_app, _address) = await HubFixture.StartAsync(_data, builder =>
+    private readonly HubFixture _hub = new("admission", new Dictionary<string, string>
     {
-        builder.Configuration["Hub:MaxConcurrentHandshakes"] = "1";
-        builder.Configuration["Hub:HandshakeQueue"] = "0";
-        builder.Configuration["Hub:MaxStreams"] = "1";
+        ["Hub:MaxConcurrentHandshakes"] = "1",
+        ["Hub:HandshakeQueue"] = "0",
+        ["Hub:MaxStreams"] = "1",
     });
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_data, recursive: true);
-    }
+    public Task InitializeAsync() => _hub.InitializeAsync();
+
+    public Task DisposeAsync() => _hub.DisposeAsync();
 
     [Fact]
     public async Task A_connection_past_the_handshake_limit_is_refused_at_once_not_left_to_time_out()
     {
         // A client that opens a socket and never says hello holds the one handshake slot.
         using var stalled = new TcpClient();
-        await stalled.ConnectAsync(_address.Host, _address.Port);
-        var gate = _app.Services.GetRequiredService<HandshakeGate>();
+        await stalled.ConnectAsync(_hub.Address.Host, _hub.Address.Port);
+        var gate = _hub.App.Services.GetRequiredService<HandshakeGate>();
         while (gate.InProgress == 0) await Task.Yield();
 
-        using var refused = Connection().CreateChannel(Pki.IssueInMemory(IdentitySpec.Command("US", "TCA")));
+        using var refused = _hub.Channel(IdentitySpec.Command("US", "TCA"));
         var started = DateTimeOffset.UtcNow;
         var error = await Assert.ThrowsAsync<RpcException>(() => Sectors(refused).WaitAsync(Timeout));
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
@@ -51,27 +41,25 @@ public sealed class AdmissionTests : IAsyncLifetime
 
         stalled.Close();
         while (gate.InProgress != 0) await Task.Yield();
-        using var admitted = Connection().CreateChannel(Pki.IssueInMemory(IdentitySpec.Command("US", "TCA")));
+        using var admitted = _hub.Channel(IdentitySpec.Command("US", "TCA"));
         Assert.Equal(9, (await Sectors(admitted).WaitAsync(Timeout)).Sectors.Count);
     }
 
     [Fact]
     public async Task A_stream_past_the_limit_gets_resource_exhausted_with_a_retry_after_hint()
     {
-        using var first = Connection().CreateChannel(Pki.IssueInMemory(IdentitySpec.Unit("US-TCA-0101")));
+        using var first = _hub.Channel(IdentitySpec.Unit("US-TCA-0101"));
         using var open = new PatrolService.PatrolServiceClient(first).Connect();
         await open.RequestStream.WriteAsync(new UnitMessage { Hello = new Hello { UnitId = "US-TCA-0101" } });
         Assert.True(await open.ResponseStream.MoveNext().WaitAsync(Timeout));
 
-        using var second = Connection().CreateChannel(Pki.IssueInMemory(IdentitySpec.Unit("MX-TCA-0101")));
+        using var second = _hub.Channel(IdentitySpec.Unit("MX-TCA-0101"));
         using var refused = new PatrolService.PatrolServiceClient(second).Connect();
         await refused.RequestStream.WriteAsync(new UnitMessage { Hello = new Hello { UnitId = "MX-TCA-0101" } });
         var error = await Assert.ThrowsAsync<RpcException>(() => refused.ResponseStream.MoveNext().WaitAsync(Timeout));
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.Equal(CallerAdmission.RetryAfter, Retry.RetryAfter(error));
     }
-
-    private HubConnectionOptions Connection() => HubConnectionOptions.Load(_address.ToString(), null, Pki.PathOf(DevelopmentPki.HubCa));
 
     private static Task<ListSectorsResponse> Sectors(Grpc.Net.Client.GrpcChannel channel) =>
         new CommandService.CommandServiceClient(channel).ListSectorsAsync(new ListSectorsRequest()).ResponseAsync;

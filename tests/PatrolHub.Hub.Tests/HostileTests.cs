@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
@@ -10,9 +9,9 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using PatrolHub.Client.Connection;
+using Microsoft.Extensions.DependencyInjection;
 using PatrolHub.Client.Pki;
+using PatrolHub.Hub.Security;
 using PatrolHub.V1;
 
 namespace PatrolHub.Hub.Tests;
@@ -23,34 +22,26 @@ public sealed class HostileTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private static readonly StatusCode[] NeverForClientMistakes = [StatusCode.Unknown, StatusCode.Internal];
-    private readonly string _data = Directory.CreateTempSubdirectory("patrolhub-hostile-").FullName;
-    private WebApplication _app = null!;
-    private Uri _address = null!;
-
-    private DevelopmentPki Pki => new(Path.Combine(_data, "certs"));
-
-    public async Task InitializeAsync() => (_app, _address) = await HubFixture.StartAsync(_data, builder =>
+    private readonly HubFixture _hub = new("hostile", new Dictionary<string, string>
     {
-        builder.Configuration["Security:MaxStreamsPerIdentity"] = "2";
-        builder.Configuration["Security:PositionsPerSecond"] = "5";
-        builder.Configuration["Security:PositionBurst"] = "10";
-        builder.Configuration["Security:AlertRaisesPerMinute"] = "2";
-        builder.Configuration["Security:CallsPerSecond"] = "50";
-        builder.Configuration["Security:CallBurst"] = "1000";
+        ["Security:MaxStreamsPerIdentity"] = "2",
+        ["Security:PositionsPerSecond"] = "5",
+        ["Security:PositionBurst"] = "10",
+        ["Security:AlertRaisesPerMinute"] = "2",
+        ["Security:CallsPerSecond"] = "50",
+        ["Security:CallBurst"] = "1000",
     });
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_data, recursive: true);
-    }
+    private DevelopmentPki Pki => _hub.Pki;
+
+    public Task InitializeAsync() => _hub.InitializeAsync();
+
+    public Task DisposeAsync() => _hub.DisposeAsync();
 
     [Fact]
     public async Task Garbage_without_a_certificate_is_unauthenticated_and_with_one_is_invalid_argument()
     {
-        using var anonymous = Connection().CreateChannel(identity: null);
+        using var anonymous = _hub.Connection.CreateChannel(identity: null);
         var refused = await Assert.ThrowsAsync<RpcException>(() => Raw(anonymous, CommandService.Descriptor.FindMethodByName("ListSectors"), [0xff, 0xff, 0xff]));
         Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
         Assert.Contains("client certificate is required", refused.Status.Detail, StringComparison.Ordinal);
@@ -95,7 +86,7 @@ public sealed class HostileTests : IAsyncLifetime
     [InlineData("server-eku", "does not carry the client-authentication extended key usage")]
     public async Task Malformed_certificates_are_refused_with_the_rule_they_break(string shape, string message)
     {
-        using var channel = Connection().CreateChannel(Issue("urn:patrolhub:command:US:TCA", shape));
+        using var channel = _hub.Connection.CreateChannel(Issue("urn:patrolhub:command:US:TCA", shape));
         var error = await Assert.ThrowsAsync<RpcException>(() => new CommandService.CommandServiceClient(channel).ListSectorsAsync(new ListSectorsRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
         Assert.Contains(message, error.Status.Detail, StringComparison.Ordinal);
@@ -105,9 +96,9 @@ public sealed class HostileTests : IAsyncLifetime
     public async Task A_second_connection_of_a_unit_replaces_the_first_which_is_told_and_the_replacement_audited()
     {
         var identity = Pki.IssueInMemory(IdentitySpec.Unit("MX-TCA-0103"));
-        using var first = Connection().CreateChannel(identity);
+        using var first = _hub.Connection.CreateChannel(identity);
         using var older = await ConnectAsync(first, "MX-TCA-0103");
-        using var second = Connection().CreateChannel(identity);
+        using var second = _hub.Connection.CreateChannel(identity);
         using var newer = await ConnectAsync(second, "MX-TCA-0103");
 
         var error = await Assert.ThrowsAsync<RpcException>(() => Drain(older.ResponseStream));
@@ -141,19 +132,19 @@ public sealed class HostileTests : IAsyncLifetime
     public async Task Revoking_a_streaming_unit_ends_its_stream_within_a_second_and_refuses_its_next_call()
     {
         var identity = Pki.IssueInMemory(IdentitySpec.Unit("US-TCA-0104"));
-        using var channel = Connection().CreateChannel(identity);
+        using var channel = _hub.Connection.CreateChannel(identity);
         using var call = await ConnectAsync(channel, "US-TCA-0104");
         var ended = Drain(call.ResponseStream);
 
         var revokedAt = Stopwatch.StartNew();
-        Assert.True(RevocationFile.Add(Path.Combine(_data, "revoked.txt"), identity.SerialNumber, "stolen"));
+        Assert.True(RevocationFile.Add(Path.Combine(_hub.DataPath, "revoked.txt"), identity.SerialNumber, "stolen"));
         var error = await Assert.ThrowsAsync<RpcException>(() => ended.WaitAsync(Timeout));
         var took = revokedAt.Elapsed;
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
         Assert.Contains("has been revoked", error.Status.Detail, StringComparison.Ordinal);
         Assert.True(took < TimeSpan.FromSeconds(1), $"the stream ended {took.TotalMilliseconds:F0} ms after the revocation");
 
-        using var again = Connection().CreateChannel(identity);
+        using var again = _hub.Connection.CreateChannel(identity);
         var refused = await Assert.ThrowsAsync<RpcException>(() => ConnectAsync(again, "US-TCA-0104"));
         Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
         Assert.Contains("has been revoked", refused.Status.Detail, StringComparison.Ordinal);
@@ -243,7 +234,7 @@ public sealed class HostileTests : IAsyncLifetime
         }
 
         Assert.True(seen.ContainsKey(StatusCode.InvalidArgument));
-        using var anonymous = Connection().CreateChannel(identity: null);
+        using var anonymous = _hub.Connection.CreateChannel(identity: null);
         var health = await new Health.HealthClient(anonymous).CheckAsync(new HealthCheckRequest());
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
     }
@@ -256,16 +247,9 @@ public sealed class HostileTests : IAsyncLifetime
     [InlineData(new byte[] { 0, 0, 0, 0, 9, 1 }, StatusCode.Internal)] // truncated
     public async Task Malformed_frames_get_the_status_grpc_prescribes_never_unknown(byte[] body, StatusCode expected)
     {
-        using var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = [Pki.IssueInMemory(IdentitySpec.Command("US", "TCA"))],
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => IssuedByHubCa(certificate),
-            },
-        };
+        using var handler = _hub.Connection.CreateHandler(Pki.IssueInMemory(IdentitySpec.Command("US", "TCA")));
         using var http = new HttpClient(handler);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_address, "/patrolhub.v1.CommandService/GetSector"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_hub.Address, "/patrolhub.v1.CommandService/GetSector"))
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
@@ -353,23 +337,16 @@ public sealed class HostileTests : IAsyncLifetime
         return call;
     }
 
-    /// <summary>The first audit event the nation's reviewer sees that matches, waiting for the audit to be recorded.</summary>
+    /// <summary>The first audit event the nation's reviewer sees that matches, once what the hub gathered is recorded.</summary>
     private async Task<AuditEvent> AuditAsync(string nation, Func<AuditEvent, bool> match)
     {
+        await _hub.App.Services.GetRequiredService<SecurityAudit>().FlushAsync().WaitAsync(Timeout);
         using var channel = Channel(IdentitySpec.Reviewer(nation));
-        var client = new ReviewService.ReviewServiceClient(channel);
-        var deadline = DateTimeOffset.UtcNow + Timeout;
-        while (true)
-        {
-            using var call = client.Audit(new AuditRequest { Since = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1)) });
-            await foreach (var e in call.ResponseStream.ReadAllAsync())
-                if (match(e)) return e;
-            Assert.True(DateTimeOffset.UtcNow < deadline, "the audit event was not recorded in time");
-            await Task.Delay(SecurityAuditInterval);
-        }
+        using var call = new ReviewService.ReviewServiceClient(channel).Audit(new AuditRequest { Since = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1)) });
+        var events = await call.ResponseStream.ReadAllAsync().ToListAsync();
+        Assert.Contains(events, e => match(e));
+        return events.First(match);
     }
-
-    private static readonly TimeSpan SecurityAuditInterval = PatrolHub.Hub.Security.SecurityAudit.Interval;
 
     private static PositionUpdate Position(ulong seq = 1, Timestamp? time = null, double latitude = 31.34, float speed = 3)
         => new()
@@ -383,20 +360,7 @@ public sealed class HostileTests : IAsyncLifetime
             SpeedMps = speed,
         };
 
-    private bool IssuedByHubCa(X509Certificate? certificate)
-    {
-        if (certificate is null) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(X509CertificateLoader.LoadCertificateFromFile(Pki.PathOf(DevelopmentPki.HubCa)));
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(presented);
-    }
-
-    private HubConnectionOptions Connection() => HubConnectionOptions.Load(_address.ToString(), null, Pki.PathOf(DevelopmentPki.HubCa));
-
-    private GrpcChannel Channel(IdentitySpec identity) => Connection().CreateChannel(Pki.IssueInMemory(identity));
+    private GrpcChannel Channel(IdentitySpec identity) => _hub.Channel(identity);
 
     /// <summary>A certificate from the U.S. CA that breaks one rule.</summary>
     private X509Certificate2 Issue(string uri, string shape)

@@ -15,12 +15,27 @@ using PatrolHub.Hub.Hosting;
 namespace PatrolHub.Hub.Tests;
 
 /// <summary>The real hub in this process: Kestrel with TLS and client certificates on a loopback port the OS
-/// chose, its Orleans silo, and a SQLite journal in a fresh folder, with the development PKI it creates.</summary>
+/// chose, its Orleans silo, and a SQLite journal in a fresh folder, with the development PKI it creates. The shared
+/// hub of the <see cref="HubCollection"/>, or, with settings of its own, a test class's private hub.</summary>
 public sealed class HubFixture : IAsyncLifetime
 {
     public static readonly TimeSpan CriticalDeadline = TimeSpan.FromSeconds(2);
 
-    public string DataPath { get; } = Directory.CreateTempSubdirectory("patrolhub-hub-").FullName;
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    // Short enough for a test to watch a CRITICAL alert escalate in real time.
+    public HubFixture()
+        : this("hub", new Dictionary<string, string> { ["Alerts:CriticalDeadline"] = CriticalDeadline.ToString() })
+    {
+    }
+
+    internal HubFixture(string name, IReadOnlyDictionary<string, string> settings)
+    {
+        DataPath = Directory.CreateTempSubdirectory($"patrolhub-{name}-").FullName;
+        _settings = settings;
+    }
+
+    public string DataPath { get; }
 
     public WebApplication App { get; private set; } = null!;
 
@@ -37,8 +52,7 @@ public sealed class HubFixture : IAsyncLifetime
     {
         (App, Address) = await StartAsync(DataPath, builder =>
         {
-            // Short enough for a test to watch a CRITICAL alert escalate in real time.
-            builder.Configuration["Alerts:CriticalDeadline"] = CriticalDeadline.ToString();
+            foreach (var (key, value) in _settings) builder.Configuration[key] = value;
             builder.Services.AddSingleton(sp => new CountingJournal(sp.GetRequiredService<SqliteJournal>()));
             builder.Services.AddSingleton<IJournal>(sp => sp.GetRequiredService<CountingJournal>());
         });

@@ -31,25 +31,25 @@ public sealed record HubConnectionOptions(Uri Hub, X509Certificate2? Identity, X
     /// <summary>A channel presenting the identity and trusting only the hub CA.</summary>
     public GrpcChannel CreateChannel() => CreateChannel(Identity);
 
-    public GrpcChannel CreateChannel(X509Certificate2? identity)
+    public GrpcChannel CreateChannel(X509Certificate2? identity) =>
+        GrpcChannel.ForAddress(Hub, new GrpcChannelOptions { HttpHandler = CreateHandler(identity), DisposeHttpClient = true });
+
+    /// <summary>The HTTP/2 handler a channel uses: the identity presented, only the hub CA trusted.</summary>
+    public SocketsHttpHandler CreateHandler(X509Certificate2? identity) => new()
     {
-        var handler = new SocketsHttpHandler
+        EnableMultipleHttp2Connections = true,
+        PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+        KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+        // gRPC's own default: a hub busy enough to answer a ping late is still better kept than reconnected to.
+        KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+        SslOptions = new SslClientAuthenticationOptions
         {
-            EnableMultipleHttp2Connections = true,
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
-            // gRPC's own default: a hub busy enough to answer a ping late is still better kept than reconnected to.
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = identity is null ? null : new X509CertificateCollection { identity },
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                    certificate is not null && IsIssuedByHubCa(certificate, errors),
-            },
-        };
-        return GrpcChannel.ForAddress(Hub, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
-    }
+            ClientCertificates = identity is null ? null : new X509CertificateCollection { identity },
+            RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                certificate is not null && IsIssuedByHubCa(certificate, errors),
+        },
+    };
 
     private bool IsIssuedByHubCa(X509Certificate certificate, SslPolicyErrors errors)
     {

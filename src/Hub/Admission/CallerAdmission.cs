@@ -67,18 +67,20 @@ public sealed class CallerAdmission : Interceptor, IDisposable
 
     private async Task HoldAsync(ServerCallContext context, Func<ServerCallContext, Task> handler)
     {
-        if (Caller(context) is not { } caller)
-        {
-            await handler(context);
-            return;
-        }
-
-        _limits.Call(caller);
+        var caller = Caller(context);
+        if (caller is not null) _limits.Call(caller);
+        // Every stream counts here, anonymous health watches included.
         using var lease = _streams.AttemptAcquire();
         if (!lease.IsAcquired)
         {
             HubMetrics.AdmissionRefusals.Add(1, new KeyValuePair<string, object?>("limit", "streams"));
             throw ErrorInterceptor.ResourceExhausted($"this hub instance has {_hub.MaxStreams} streams open, its limit (Hub:MaxStreams); retry shortly.", RetryAfter);
+        }
+
+        if (caller is null)
+        {
+            await handler(context);
+            return;
         }
 
         var http = context.GetHttpContext();
@@ -115,9 +117,7 @@ public sealed class CallerAdmission : Interceptor, IDisposable
             }
             else if (streams.Count(s => !s.IsConnect) >= _security.MaxStreamsPerIdentity)
             {
-                HubMetrics.AdmissionRefusals.Add(1, new KeyValuePair<string, object?>("limit", "MaxStreamsPerIdentity"));
-                _audit.Record(SecurityEvent.LimitRefused, stream.Caller, $"{SecurityOptions.Section}:MaxStreamsPerIdentity");
-                throw ErrorInterceptor.ResourceExhausted(
+                throw _limits.Refused(stream.Caller, nameof(SecurityOptions.MaxStreamsPerIdentity),
                     $"{stream.Caller.Name} already has {_security.MaxStreamsPerIdentity} streams open, the limit {SecurityOptions.Section}:MaxStreamsPerIdentity sets; close one first.",
                     RetryAfter);
             }

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using PatrolHub.Grains.Security;
 using PatrolHub.Grains.Telemetry;
@@ -38,13 +39,19 @@ public sealed class CallerLimits(IOptions<SecurityOptions> options, SecurityAudi
         _raises.Dispose();
     }
 
+    /// <summary>A refusal at one of the caller's limits (a <see cref="SecurityOptions"/> setting): counted, audited,
+    /// and returned for the caller to throw.</summary>
+    public RpcException Refused(Identity caller, string setting, string message, TimeSpan retryAfter)
+    {
+        HubMetrics.AdmissionRefusals.Add(1, new KeyValuePair<string, object?>("limit", setting));
+        audit.Record(SecurityEvent.LimitRefused, caller, $"{SecurityOptions.Section}:{setting}");
+        return ErrorInterceptor.ResourceExhausted(message, retryAfter);
+    }
+
     private void Take(PartitionedRateLimiter<string> limiter, Identity caller, string setting, string message, TimeSpan retryAfter)
     {
         using var lease = limiter.AttemptAcquire(caller.Name);
-        if (lease.IsAcquired) return;
-        HubMetrics.AdmissionRefusals.Add(1, new KeyValuePair<string, object?>("limit", setting));
-        audit.Record(SecurityEvent.LimitRefused, caller, $"{SecurityOptions.Section}:{setting}");
-        throw ErrorInterceptor.ResourceExhausted(message, retryAfter);
+        if (!lease.IsAcquired) throw Refused(caller, setting, message, retryAfter);
     }
 
     private static PartitionedRateLimiter<string> Buckets(int burst, int perPeriod, TimeSpan period) =>

@@ -34,7 +34,7 @@ internal static class ProtoMapper
         var message = new Proto.Position
         {
             UnitId = p.Unit.Value,
-            Nation = p.Unit.Nation == Grains.Ids.Nation.US ? Proto.Nation.Us : Proto.Nation.Mx,
+            Nation = ToProto(p.Unit.Nation),
             Sector = p.Unit.Sector.Value,
             Sequence = (ulong)p.Report.Sequence,
             GnssTime = Timestamp.FromDateTimeOffset(p.Report.GnssTime),
@@ -57,6 +57,24 @@ internal static class ProtoMapper
         };
         if (p.DriftKm is { } drift) message.DriftKm = drift;
         return message;
+    }
+
+    public static Proto.Nation ToProto(Grains.Ids.Nation nation) => nation == Grains.Ids.Nation.US ? Proto.Nation.Us : Proto.Nation.Mx;
+
+    public static Proto.AuditEvent ToAuditEvent(JournalRecord record)
+    {
+        var e = (Grains.Security.SecurityEvent)record.Event;
+        return new Proto.AuditEvent
+        {
+            Cursor = (ulong)record.Cursor,
+            RecordedAt = Timestamp.FromDateTimeOffset(record.RecordedAt),
+            Action = e.Action,
+            Subject = e.Subject,
+            Nations = { e.Nations.Select(ToProto) },
+            Detail = e.Detail,
+            Count = (uint)e.Count,
+            First = Timestamp.FromDateTimeOffset(e.First),
+        };
     }
 
     internal static Proto.BoundarySide ToProto(BoundarySide side) => side == BoundarySide.US ? Proto.BoundarySide.Us : Proto.BoundarySide.Mx;

@@ -112,28 +112,14 @@ internal sealed class ReviewGrpcService(
     {
         var caller = CallerAuthentication.Of(context);
         Authorize.Reviewer(caller, "read the security log");
-        var after = await journal.CursorAtAsync(SecurityEvent.Log, Fields.Instant(request.Since, "since").AddTicks(-10), context.CancellationToken);
+        var after = await ReviewWindow.CursorBeforeAsync(journal, SecurityEvent.Log, Fields.Instant(request.Since, "since"), context.CancellationToken);
         while (true)
         {
-            var page = await journal.ReadAsync(new JournalQuery(SecurityEvent.Kind) { Sector = SecurityEvent.Log, After = after, UpTo = after + Page }, context.CancellationToken);
+            var page = await journal.ReadFeedAsync(Feed.ForSector(SecurityEvent.Log), after, limit: Page, cancellationToken: context.CancellationToken);
             if (page.Count == 0) break;
             after = page[^1].Cursor;
-            foreach (var record in page)
-            {
-                var e = (SecurityEvent)record.Event;
-                if (!e.Nations.Contains(caller.Nation)) continue;
-                await responseStream.WriteAsync(new AuditEvent
-                {
-                    Cursor = (ulong)record.Cursor,
-                    RecordedAt = Timestamp.FromDateTimeOffset(record.RecordedAt),
-                    Action = e.Action,
-                    Subject = e.Subject,
-                    Nations = { e.Nations.Select(n => n == Grains.Ids.Nation.US ? V1.Nation.Us : V1.Nation.Mx) },
-                    Detail = e.Detail,
-                    Count = (uint)e.Count,
-                    First = Timestamp.FromDateTimeOffset(e.First),
-                }, context.CancellationToken);
-            }
+            foreach (var record in page.Where(r => ((SecurityEvent)r.Event).Nations.Contains(caller.Nation)))
+                await responseStream.WriteAsync(ProtoMapper.ToAuditEvent(record), context.CancellationToken);
         }
     }
 

@@ -23,8 +23,13 @@ internal sealed record ReviewWindow(SectorId Sector, DateTimeOffset From, DateTi
         if (start > end) throw new DomainValidationException("from", $"from ({start:u}) is after to ({end:u}).");
         if (end - start > maxWindow)
             throw new DomainValidationException("to", $"the window from {start:u} to {end:u} is longer than the longest allowed, {maxWindow} (Review:MaxWindow); ask for a shorter one.");
-        var after = await journal.CursorAtAsync(id, start.AddTicks(-10), cancellationToken);
+        var after = await CursorBeforeAsync(journal, id, start, cancellationToken);
         var upTo = await journal.CursorAtAsync(id, end, cancellationToken);
         return new ReviewWindow(id, start, end, after, Math.Max(after, upTo));
     }
+
+    /// <summary>The last cursor of a log recorded before <paramref name="instant"/>: where reading from that instant
+    /// starts. Record times are whole microseconds, so one microsecond earlier is "before".</summary>
+    public static Task<long> CursorBeforeAsync(IJournal journal, SectorId log, DateTimeOffset instant, CancellationToken cancellationToken) =>
+        journal.CursorAtAsync(log, instant.AddTicks(-10), cancellationToken);
 }

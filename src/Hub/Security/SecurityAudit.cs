@@ -17,6 +17,7 @@ public sealed partial class SecurityAudit(IGrainFactory grains, TimeProvider tim
     private const int MaxDistinct = 10_000;
 
     private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _flushing = new(1, 1);
     private Dictionary<(string Action, string Subject, string Detail), Gathered> _gathered = [];
     private int _overflow;
 
@@ -52,8 +53,22 @@ public sealed partial class SecurityAudit(IGrainFactory grains, TimeProvider tim
         await FlushAsync();
     }
 
-    /// <summary>Records what was gathered since the last flush.</summary>
+    /// <summary>Records what was gathered since the last flush; completes once it is in the journal, after any
+    /// flush already under way.</summary>
     public async Task FlushAsync()
+    {
+        await _flushing.WaitAsync();
+        try
+        {
+            await FlushGatheredAsync();
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+    }
+
+    private async Task FlushGatheredAsync()
     {
         Dictionary<(string Action, string Subject, string Detail), Gathered> gathered;
         int overflow;
