@@ -18,15 +18,23 @@ internal static class SimulateCommand
         var connectRate = new Option<double>("--connect-rate") { Description = "Units connected per second before streaming starts", DefaultValueFactory = _ => 500 };
         var acksOut = new Option<string?>("--acks-out") { Description = "Write each unit's highest acknowledged sequence here (JSON), to check the record against" };
         var alerts = new Option<double>("--alerts") { Description = "Alerts per minute raised by random units of the first sector, to time their fan-out (each is then resolved)" };
+        var firstUnit = new Option<int>("--first-unit")
+        {
+            Description = "Number of each sector's first unit (default 5001: US-TCA-5001); lets two simulations share a sector",
+            DefaultValueFactory = _ => Simulation.Simulation.FirstUnitNumber,
+        };
         var command = new Command("simulate", "Drive mirrored pairs through the real API, open loop, and report throughput and latency")
         {
-            sector, pairs, rate, duration, window, connectRate, alerts, acksOut,
+            sector, pairs, rate, duration, window, connectRate, alerts, acksOut, firstUnit,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var sectors = Sectors(result.GetValue(sector)!);
             var n = result.GetValue(pairs);
-            if (n < 1 || n > 4999 * sectors.Count) throw new UsageException($"--pairs must be between 1 and {4999 * sectors.Count} for {sectors.Count} sector(s).");
+            var first = result.GetValue(firstUnit);
+            var most = (9999 - first + 1) * sectors.Count;
+            if (first is < 1 or > 9999) throw new UsageException("--first-unit must be between 1 and 9999.");
+            if (n < 1 || n > most) throw new UsageException($"--pairs must be between 1 and {most} for {sectors.Count} sector(s) from unit {first}.");
             var hz = result.GetValue(rate);
             if (hz is <= 0 or > 1000) throw new UsageException("--rate must be above 0 and at most 1000.");
             var w = result.GetValue(window);
@@ -43,6 +51,7 @@ internal static class SimulateCommand
                 Window = w,
                 ConnectPerSecond = perSecond,
                 AlertsPerMinute = perMinute,
+                FirstUnit = first,
             };
             var report = await simulation.RunAsync(options, cancellationToken);
             if (result.GetValue(acksOut) is { } file) await File.WriteAllTextAsync(file, System.Text.Json.JsonSerializer.Serialize(report.LastAcknowledged), cancellationToken);

@@ -21,6 +21,10 @@ public sealed record SimulationOptions(IReadOnlyList<string> Sectors, int Pairs,
 
     /// <summary>Alerts per minute raised by random units of the first sector, their fan-out timed.</summary>
     public double AlertsPerMinute { get; init; }
+
+    /// <summary>The number of each sector's first simulated unit (US-TCA-5001 and MX-TCA-5001 by default); two
+    /// simulations of one sector with numbers far enough apart drive different units.</summary>
+    public int FirstUnit { get; init; } = Simulation.FirstUnitNumber;
 }
 
 /// <summary>What a simulation run measured. Offered: positions the schedule called for; sent: those the window let
@@ -109,6 +113,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
             code,
             connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Command("US", code))),
             connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Command("MX", code))),
+            options.FirstUnit,
             options.Pairs / codes.Count + (i < options.Pairs % codes.Count ? 1 : 0))).ToList();
         await Task.WhenAll(sectors.Select(s => s.PrepareAsync(cancellationToken)));
         progress?.WriteLine($"{options.Pairs} pairs active");
@@ -237,7 +242,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
 
     private sealed record SimulatedUnit(string Id, string Sector, TrackSimulator Track);
 
-    private sealed class SimulatedSector(string code, GrpcChannel us, GrpcChannel mx, int pairs) : IDisposable
+    private sealed class SimulatedSector(string code, GrpcChannel us, GrpcChannel mx, int firstUnit, int pairs) : IDisposable
     {
         public string Code => code;
 
@@ -253,7 +258,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
             var mxCommand = new CommandService.CommandServiceClient(mx);
             // One command sets up many pairs in a row: at the hub's per-caller call rate it is paced, not failed.
             var status = await Retry.PacedAsync(() => usCommand.GetSectorAsync(new GetSectorRequest { Sector = code }, cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
-            var pairsWanted = Enumerable.Range(FirstUnitNumber, pairs).Select(n => (Us: $"US-{code}-{n:D4}", Mx: $"MX-{code}-{n:D4}", Slot: n)).ToList();
+            var pairsWanted = Enumerable.Range(firstUnit, pairs).Select(n => (Us: $"US-{code}-{n:D4}", Mx: $"MX-{code}-{n:D4}", Slot: n)).ToList();
             var existing = (await Retry.PacedAsync(() => usCommand.ListPairsAsync(new ListPairsRequest { Sector = code }, cancellationToken: cancellationToken).ResponseAsync, cancellationToken)).Pairs;
             foreach (var (usUnit, mxUnit, slot) in pairsWanted)
             {
