@@ -100,14 +100,7 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
     private AlertInfo Handleable(Identity by, string step, params AlertState[] from)
     {
         var alert = Existing();
-        var mayHandle = by.Role switch
-        {
-            Role.Command => by.Sector == alert.Sector,
-            Role.Joint => true,
-            Role.Unit => alert.IsFor(by.Unit!.Value),
-            _ => false,
-        };
-        if (!mayHandle) throw new DomainPermissionException($"{by.Name} may not act on alert {_id}; its recipients and the {alert.Sector} commands may.");
+        Access.DemandAct(by, alert);
         if (!from.Contains(alert.State))
         {
             throw new DomainConflictException(

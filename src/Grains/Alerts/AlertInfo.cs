@@ -47,7 +47,8 @@ public enum AlertOutcome
 public sealed record AlertReport([property: Id(0)] AlertKind Kind, [property: Id(1)] Severity Severity, [property: Id(2)] GeoPoint Point, [property: Id(3)] double? DirectionDeg, [property: Id(4)] string Text);
 
 /// <summary>An interdiction alert as it stands. Who receives it follows from who raised it: a unit's alert goes to the
-/// unit, its partner at the time, and the sector's commands; a command's alert goes to every unit of the sector.</summary>
+/// unit, its partner at the time, and the sector's commands; a command's alert goes to every unit of the sector. A copy
+/// released to the other nation under terms other than exact carries them in <see cref="ReleasedUnder"/>.</summary>
 [GenerateSerializer, Immutable]
 public sealed record AlertInfo(
     [property: Id(0)] AlertId Id,
@@ -67,7 +68,8 @@ public sealed record AlertInfo(
     [property: Id(14)] DateTimeOffset ChangedAt,
     [property: Id(15)] DateTimeOffset? EscalatesAt,
     [property: Id(16)] DateTimeOffset ExpiresAt,
-    [property: Id(17)] string? TraceParent)
+    [property: Id(17)] string? TraceParent,
+    [property: Id(18)] Security.ReleaseTerms? ReleasedUnder = null)
 {
     public SectorId Sector => Id.Sector;
 

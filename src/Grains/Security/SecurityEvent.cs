@@ -6,7 +6,8 @@ namespace PatrolHub.Grains.Security;
 /// <summary>
 /// Something security-relevant the hub did or refused: a refused certificate, a denied call, a revocation, a stream
 /// replaced by a newer one of the same unit, refusals at a limit (summarised: <see cref="Count"/> of them from
-/// <see cref="First"/> to the record's time), a pairing change. Recorded in the hub's own log, <see cref="Log"/>, which
+/// <see cref="First"/> to the record's time), a pairing change, a sharing policy change, and a nation's releases of its
+/// units' data to the other nation (its release log, summarised the same way). Recorded in the hub's own log, <see cref="Log"/>, which
 /// is chained, checkpointed and verified like a sector's; the reviewers of <see cref="Nations"/> may read it.
 /// </summary>
 [GenerateSerializer, Immutable]
@@ -29,6 +30,8 @@ public sealed record SecurityEvent(
     public const string StreamReplaced = "stream-replaced";
     public const string LimitRefused = "limit-refused";
     public const string Pairing = "pairing";
+    public const string SharingPolicy = "sharing-policy";
+    public const string Released = "released";
 
     public override JournalKeys Keys() => new(Kind, Log, null, null, Action, null);
 }

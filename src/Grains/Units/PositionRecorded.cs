@@ -22,7 +22,9 @@ public sealed record PositionReport(
     [property: Id(5)] float SpeedMps,
     [property: Id(6)] UnitStatus Status);
 
-/// <summary>A unit's accepted position, placed against the boundary, shared with its partner while paired.</summary>
+/// <summary>A unit's accepted position, placed against the boundary, shared with its partner while paired. A copy
+/// released to the other nation under terms other than exact carries them in <see cref="ReleasedUnder"/>; the record
+/// itself never does.</summary>
 [GenerateSerializer, Immutable]
 public sealed record PositionRecorded(
     [property: Id(0)] UnitId Unit,
@@ -30,7 +32,8 @@ public sealed record PositionRecorded(
     [property: Id(2)] BoundaryLocation Location,
     [property: Id(3)] PairId? Pair,
     [property: Id(4)] UnitId? Partner,
-    [property: Id(5)] double? DriftKm) : HubEvent
+    [property: Id(5)] double? DriftKm,
+    [property: Id(6)] Security.ReleaseTerms? ReleasedUnder = null) : HubEvent
 {
     public const string Kind = "position";
 

@@ -16,11 +16,15 @@ internal static class AlertRequests
     public static Task<AlertChanged> RaiseAsync(IGrainFactory grains, CallerLimits limits, Identity caller, RaiseAlertRequest request)
     {
         var sector = SectorCatalog.Default.Get(request.Sector).Id;
-        Authorize.RaiseIn(caller, sector);
+        Access.Demand(caller, Operation.RaiseAlert, sector);
         limits.AlertRaise(caller);
         // The raise's trace context travels with the alert, so every later step joins the same trace.
         return grains.Sector(sector).RaiseAlert(AlertMapper.ToDomain(request), caller, Activity.Current?.Id);
     }
+
+    /// <summary>The alert as the caller who raised or acted on it is given it.</summary>
+    public static Alert Reply(Releases releases, Identity caller, AlertChanged changed) =>
+        AlertMapper.ToProto(changed with { Alert = releases.Deliver(caller, changed.Alert, "reply") ?? changed.Alert });
 
     public static Task<AlertChanged> ActAsync(IGrainFactory grains, Identity caller, AlertAction action)
     {

@@ -3,6 +3,7 @@ using PatrolHub.Grains.Geo;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Pairs;
+using PatrolHub.Grains.Security;
 using PatrolHub.Grains.Telemetry;
 using PatrolHub.Hub.Errors;
 using PatrolHub.Hub.Admission;
@@ -16,7 +17,8 @@ using PatrolHub.V1;
 namespace PatrolHub.Hub.Commands;
 
 /// <summary>Sector status, live watching, and pairing with bilateral consent.</summary>
-internal sealed class CommandGrpcService(IGrainFactory grains, FeedHub feeds, CallerLimits limits, SecurityAudit audit, TimeProvider time, IHostApplicationLifetime lifetime)
+internal sealed class CommandGrpcService(
+    IGrainFactory grains, FeedHub feeds, CallerLimits limits, SecurityAudit audit, Releases releases, TimeProvider time, IHostApplicationLifetime lifetime)
     : CommandService.CommandServiceBase
 {
     public override Task<ListSectorsResponse> ListSectors(ListSectorsRequest request, ServerCallContext context) =>
@@ -25,16 +27,16 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedHub feeds, Ca
     public override async Task<SectorStatus> GetSector(GetSectorRequest request, ServerCallContext context)
     {
         var sector = KnownSector(request.Sector);
-        Authorize.SectorViewer(CallerAuthentication.Of(context), sector);
         var caller = CallerAuthentication.Of(context);
-        return ProtoMapper.ToProto(await grains.Sector(sector).GetStatus(), a => Visibility.CanSee(caller, a));
+        Access.Demand(caller, Operation.GetSector, sector);
+        return releases.Status(caller, await grains.Sector(sector).GetStatus(), "status");
     }
 
     public override async Task WatchSector(WatchSectorRequest request, IServerStreamWriter<SectorUpdate> responseStream, ServerCallContext context)
     {
         var sector = KnownSector(request.Sector);
         var caller = CallerAuthentication.Of(context);
-        Authorize.SectorViewer(caller, sector);
+        Access.Demand(caller, Operation.WatchSector, sector);
         var grain = grains.Sector(sector);
         using var subscription = await feeds.SubscribeAsync(Feed.ForSector(sector));
         var after = await feeds.StartingPointAsync(subscription, request.ResumeFrom);
@@ -42,7 +44,7 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedHub feeds, Ca
         {
             var snapshot = await grain.GetStatus();
             after = snapshot.Cursor;
-            await responseStream.WriteAsync(new SectorUpdate { Cursor = (ulong)after, Snapshot = ProtoMapper.ToProto(snapshot, a => Visibility.CanSee(caller, a)) });
+            await responseStream.WriteAsync(new SectorUpdate { Cursor = (ulong)after, Snapshot = releases.Status(caller, snapshot, "watch") });
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
@@ -50,9 +52,9 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedHub feeds, Ca
         {
             await foreach (var record in subscription.ReadAllAsync(after, stop.Token))
             {
-                if (!Visibility.CanSee(caller, record)) continue;
+                if (releases.Deliver(caller, record, "watch") is not { } given) continue;
                 using var delivery = AlertTracing.StartDelivery(record, caller.Name);
-                await responseStream.WriteAsync(ProtoMapper.ToSectorUpdate(record), stop.Token);
+                await responseStream.WriteAsync(ProtoMapper.ToSectorUpdate(given), stop.Token);
                 HubMetrics.DeliveryLatency.Record((time.GetUtcNow() - record.RecordedAt).TotalMilliseconds);
             }
         }
@@ -72,19 +74,19 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedHub feeds, Ca
         var mx = UnitId.Parse(request.MxUnit);
         var sector = KnownSector(us.Sector.Value);
         var caller = CallerAuthentication.Of(context);
-        Authorize.CommandOf(caller, sector, "propose pairs in " + sector);
+        Access.Demand(caller, Operation.ProposePair, sector);
         return Audited(caller, "proposed", await grains.Sector(sector).ProposePair(us, mx, caller));
     }
 
     public override async Task<Pair> AcceptPair(PairRequest request, ServerCallContext context)
     {
-        var (id, caller) = PairCall(request, context, "accept pairs");
+        var (id, caller) = PairCall(request, context, Operation.AcceptPair);
         return Audited(caller, "accepted", await grains.Sector(id.Sector).AcceptPair(id, caller));
     }
 
     public override async Task<Pair> DissolvePair(PairRequest request, ServerCallContext context)
     {
-        var (id, caller) = PairCall(request, context, "dissolve pairs");
+        var (id, caller) = PairCall(request, context, Operation.DissolvePair);
         return Audited(caller, "dissolved", await grains.Sector(id.Sector).DissolvePair(id, caller));
     }
 
@@ -99,40 +101,49 @@ internal sealed class CommandGrpcService(IGrainFactory grains, FeedHub feeds, Ca
     public override async Task<ListPairsResponse> ListPairs(ListPairsRequest request, ServerCallContext context)
     {
         var sector = KnownSector(request.Sector);
-        Authorize.SectorViewer(CallerAuthentication.Of(context), sector);
+        Access.Demand(CallerAuthentication.Of(context), Operation.ListPairs, sector);
         var pairs = await grains.Sector(sector).ListPairs(request.IncludeDissolved);
         return new ListPairsResponse { Pairs = { pairs.Select(ProtoMapper.ToProto) } };
     }
 
     public override async Task<Alert> RaiseAlert(RaiseAlertRequest request, ServerCallContext context)
     {
-        return AlertMapper.ToProto(await AlertRequests.RaiseAsync(grains, limits, CallerAuthentication.Of(context), request));
+        var caller = CallerAuthentication.Of(context);
+        return AlertRequests.Reply(releases, caller, await AlertRequests.RaiseAsync(grains, limits, caller, request));
     }
 
-    public override async Task<Alert> AcknowledgeAlert(AlertRequest request, ServerCallContext context) =>
-        AlertMapper.ToProto(await grains.Alert(AlertId.Parse(request.AlertId)).Acknowledge(CallerAuthentication.Of(context)));
+    public override async Task<Alert> AcknowledgeAlert(AlertRequest request, ServerCallContext context)
+    {
+        var caller = CallerAuthentication.Of(context);
+        return AlertRequests.Reply(releases, caller, await grains.Alert(AlertId.Parse(request.AlertId)).Acknowledge(caller));
+    }
 
-    public override async Task<Alert> RespondToAlert(AlertRequest request, ServerCallContext context) =>
-        AlertMapper.ToProto(await grains.Alert(AlertId.Parse(request.AlertId)).Respond(CallerAuthentication.Of(context)));
+    public override async Task<Alert> RespondToAlert(AlertRequest request, ServerCallContext context)
+    {
+        var caller = CallerAuthentication.Of(context);
+        return AlertRequests.Reply(releases, caller, await grains.Alert(AlertId.Parse(request.AlertId)).Respond(caller));
+    }
 
-    public override async Task<Alert> ResolveAlert(ResolveAlertRequest request, ServerCallContext context) =>
-        AlertMapper.ToProto(
-            await grains.Alert(AlertId.Parse(request.AlertId)).Resolve(CallerAuthentication.Of(context), AlertMapper.ToDomain(request.Outcome)));
+    public override async Task<Alert> ResolveAlert(ResolveAlertRequest request, ServerCallContext context)
+    {
+        var caller = CallerAuthentication.Of(context);
+        return AlertRequests.Reply(releases, caller, await grains.Alert(AlertId.Parse(request.AlertId)).Resolve(caller, AlertMapper.ToDomain(request.Outcome)));
+    }
 
     public override async Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context)
     {
         var sector = KnownSector(request.Sector);
         var caller = CallerAuthentication.Of(context);
-        Authorize.SectorViewer(caller, sector);
+        Access.Demand(caller, Operation.ListAlerts, sector);
         var alerts = await grains.Sector(sector).ListAlerts(request.OpenOnly);
-        return new ListAlertsResponse { Alerts = { alerts.Where(a => Visibility.CanSee(caller, a)).Select(AlertMapper.ToProto) } };
+        return new ListAlertsResponse { Alerts = { alerts.Select(a => releases.Deliver(caller, a, "list")).OfType<Grains.Alerts.AlertInfo>().Select(AlertMapper.ToProto) } };
     }
 
-    private static (PairId, Grains.Security.Identity) PairCall(PairRequest request, ServerCallContext context, string action)
+    private static (PairId, Grains.Security.Identity) PairCall(PairRequest request, ServerCallContext context, Operation operation)
     {
         var id = PairId.Parse(request.PairId);
         var caller = CallerAuthentication.Of(context);
-        Authorize.CommandOf(caller, KnownSector(id.Sector.Value), $"{action} in {id.Sector}");
+        Access.Demand(caller, operation, KnownSector(id.Sector.Value));
         return (id, caller);
     }
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PatrolHub.Grains.Hosting;
+using PatrolHub.Grains.Security;
 using PatrolHub.Grains.Journal;
 using PatrolHub.Hub.Admission;
 using PatrolHub.Hub.Commands;
@@ -30,6 +31,11 @@ public static partial class HubHostingExtensions
         string? createdPki = null;
         var certificates = HubCertificates.Load(hub, certificateOptions, folder => createdPki = folder);
         var security = builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+        // Each nation's sharing policy: in the settings, or in DATA/sharing.json, which the hub watches for changes.
+        builder.Configuration.AddJsonFile(Path.GetFullPath(Path.Combine(Directory.CreateDirectory(hub.DataPath).FullName, Releases.FileName)), optional: true, reloadOnChange: true);
+        var sharing = builder.Configuration.GetSection(SharingPolicy.Section).Get<SharingPolicy>() ?? new SharingPolicy();
+        if (sharing.Validate() is { } sharingError) throw new OptionsValidationException(SharingPolicy.Section, typeof(SharingPolicy), [sharingError]);
+        builder.Services.AddOptions<SharingPolicy>().BindConfiguration(SharingPolicy.Section);
 
         builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).Validated(o => o.Validate());
         builder.Services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section).Validated(o => o.Validate());
@@ -62,6 +68,7 @@ public static partial class HubHostingExtensions
         builder.Services.AddSingleton<CallerAdmission>();
         builder.Services.AddSingleton<CallerLimits>();
         builder.Services.AddSingleton<SecurityAudit>();
+        builder.Services.AddSingleton<Releases>();
         builder.Services.AddSingleton<RevocationList>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RevocationList>());
 
@@ -95,6 +102,7 @@ public static partial class HubHostingExtensions
 
         // After the silo, so it stops before it: the last second's security events are recorded on the way down.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SecurityAudit>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Releases>());
         builder.AddHubTelemetry();
         if (hub.Demo) builder.Services.AddHostedService<DemoService>();
         if (createdPki is not null) builder.Services.AddHostedService(sp => new StartupNote(sp.GetRequiredService<ILogger<StartupNote>>(), createdPki));

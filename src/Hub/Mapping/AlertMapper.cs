@@ -58,6 +58,7 @@ internal static class AlertMapper
             EscalatesAt = alert.EscalatesAt is { } due ? Timestamp.FromDateTimeOffset(due) : null,
             ExpiresAt = Timestamp.FromDateTimeOffset(alert.ExpiresAt),
             TraceParent = alert.TraceParent ?? "",
+            ReleasedUnder = ProtoMapper.ToProto(alert.ReleasedUnder),
         };
         if (alert.Report.DirectionDeg is { } direction) message.DirectionDeg = direction;
         return message;

@@ -4,6 +4,7 @@ using PatrolHub.Grains.Alerts;
 using PatrolHub.Grains.Geo;
 using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Pairs;
+using PatrolHub.Grains.Security;
 using PatrolHub.Grains.Sectors;
 using PatrolHub.Grains.Units;
 using Proto = PatrolHub.V1;
@@ -54,10 +55,20 @@ internal static class ProtoMapper
             DistanceToLineM = p.Location.DistanceM,
             ChainageKm = p.Location.ChainageKm,
             PairId = p.Pair?.Value ?? "",
+            ReleasedUnder = ToProto(p.ReleasedUnder),
         };
         if (p.DriftKm is { } drift) message.DriftKm = drift;
         return message;
     }
+
+    public static Proto.ReleaseTerms? ToProto(ReleaseTerms? terms) => terms is null ? null : new()
+    {
+        CoarsenedToM = (uint)terms.CoarsenMetres,
+        DelayedS = (uint)terms.DelaySeconds,
+        HiddenWhenUnpaired = terms.HiddenWhenUnpaired,
+        MotionWithheld = terms.WithholdMotion,
+        TextWithheld = terms.WithholdText,
+    };
 
     public static Proto.Nation ToProto(Grains.Ids.Nation nation) => nation == Grains.Ids.Nation.US ? Proto.Nation.Us : Proto.Nation.Mx;
 
@@ -119,10 +130,10 @@ internal static class ProtoMapper
         },
     };
 
-    /// <summary>Sector status as the viewer may see it: only the open alerts <paramref name="visible"/> allows.</summary>
-    public static Proto.SectorStatus ToProto(SectorSnapshot snapshot, Func<AlertInfo, bool> visible)
+    /// <summary>Sector status as a recipient is given it (<see cref="Security.Releases.Status"/>).</summary>
+    public static Proto.SectorStatus ToProto(SectorSnapshot snapshot)
     {
-        var alerts = snapshot.OpenAlerts.Where(visible).ToList();
+        var alerts = snapshot.OpenAlerts;
         return new()
         {
             Sector = ToProto(snapshot.Sector, withBoundary: true),

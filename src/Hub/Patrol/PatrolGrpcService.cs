@@ -21,7 +21,8 @@ namespace PatrolHub.Hub.Patrol;
 
 /// <summary>A unit's one stream: positions up, acknowledgements and its feed down, through one writer.</summary>
 internal sealed class PatrolGrpcService(
-    IGrainFactory grains, FeedHub feeds, CallerLimits limits, TimeProvider time, IHostApplicationLifetime lifetime, IOptions<HubOptions> options)
+    IGrainFactory grains, FeedHub feeds, CallerLimits limits, Releases releases, SecurityAudit audit, TimeProvider time, IHostApplicationLifetime lifetime,
+    IOptions<HubOptions> options)
     : PatrolService.PatrolServiceBase
 {
     public override async Task Connect(IAsyncStreamReader<UnitMessage> requestStream, IServerStreamWriter<HubMessage> responseStream, ServerCallContext context)
@@ -30,7 +31,7 @@ internal sealed class PatrolGrpcService(
         if (!await requestStream.MoveNext(context.CancellationToken) || requestStream.Current.Hello is not { } hello)
             throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message on the stream must be a hello naming the unit."));
         var unitId = UnitId.Parse(hello.UnitId);
-        Authorize.Unit(caller, unitId);
+        Access.DemandSelf(caller, unitId);
 
         var grain = grains.Unit(unitId);
         using var subscription = await feeds.SubscribeAsync(Feed.ForUnit(unitId));
@@ -51,7 +52,7 @@ internal sealed class PatrolGrpcService(
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var writing = WriteAsync(outbound.Reader, responseStream, context.CancellationToken);
-        var feeding = FeedAsync(subscription, unitId.Value, after, outbound.Writer, stop);
+        var feeding = FeedAsync(subscription, caller, after, outbound.Writer, stop);
         try
         {
             await ReadAsync(requestStream, caller, grain, outbound.Writer, stop);
@@ -141,8 +142,8 @@ internal sealed class PatrolGrpcService(
     }
 
     private Task<HubMessage> AlertRequestAsync(Identity caller, UnitMessage message) => message.BodyCase == UnitMessage.BodyOneofCase.RaiseAlert
-        ? ReplyAsync(message.RaiseAlert.RequestId, () => AlertRequests.RaiseAsync(grains, limits, caller, message.RaiseAlert))
-        : ReplyAsync(message.AlertAction.RequestId, () => AlertRequests.ActAsync(grains, caller, message.AlertAction));
+        ? ReplyAsync(caller, message.RaiseAlert.RequestId, () => AlertRequests.RaiseAsync(grains, limits, caller, message.RaiseAlert))
+        : ReplyAsync(caller, message.AlertAction.RequestId, () => AlertRequests.ActAsync(grains, caller, message.AlertAction));
 
     /// <summary>Records the positions waiting, acknowledging each once durable; the first the grain will not take in a
     /// batch goes alone, to be acknowledged as a repeat or refused with what is wrong.</summary>
@@ -181,34 +182,37 @@ internal sealed class PatrolGrpcService(
         },
     };
 
-    /// <summary>An alert request on the stream is answered in-band: a refusal does not end the unit's stream.</summary>
-    private static async Task<HubMessage> ReplyAsync(string requestId, Func<Task<AlertChanged>> request)
+    /// <summary>An alert request on the stream is answered in-band: a refusal does not end the unit's stream. A denial
+    /// is audited as a denied call is.</summary>
+    private async Task<HubMessage> ReplyAsync(Identity caller, string requestId, Func<Task<AlertChanged>> request)
     {
         var reply = new AlertReply { RequestId = requestId.Length <= Fields.MaxRequestId ? requestId : "" };
         try
         {
             Fields.RequestId(requestId);
-            reply.Alert = AlertMapper.ToProto(await request());
+            reply.Alert = AlertRequests.Reply(releases, caller, await request());
         }
         catch (Exception e) when (ErrorInterceptor.ToRpcException(e) is { } refused)
         {
             reply.Code = (int)refused.StatusCode;
             reply.Message = refused.Status.Detail;
+            if (refused.StatusCode == StatusCode.PermissionDenied) audit.Record(SecurityEvent.Denied, caller, $"Connect (alert request): {refused.Status.Detail}");
         }
 
         return new HubMessage { AlertReply = reply };
     }
 
     /// <summary>Copies the unit's feed to the outbound queue; a feed that fails (overflow) stops the whole call.</summary>
-    private static async Task FeedAsync(FeedSubscription subscription, string unit, long after, ChannelWriter<HubMessage> outbound, CancellationTokenSource stop)
+    private async Task FeedAsync(FeedSubscription subscription, Identity caller, long after, ChannelWriter<HubMessage> outbound, CancellationTokenSource stop)
     {
         var cancellationToken = stop.Token;
         try
         {
             await foreach (var record in subscription.ReadAllAsync(after, cancellationToken))
             {
-                using var delivery = AlertTracing.StartDelivery(record, unit);
-                await outbound.WriteAsync(ProtoMapper.ToHubMessage(record), cancellationToken);
+                if (releases.Deliver(caller, record, "stream") is not { } given) continue;
+                using var delivery = AlertTracing.StartDelivery(record, caller.Name);
+                await outbound.WriteAsync(ProtoMapper.ToHubMessage(given), cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

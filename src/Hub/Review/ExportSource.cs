@@ -14,9 +14,10 @@ internal sealed record AlertHistory(IReadOnlyList<(JournalRecord Record, AlertCh
 
 /// <summary>
 /// What an export reads, a page at a time so memory stays flat whatever the window: the units that reported in it and
-/// each one's track, the alerts, or every event in log order. Only what the reviewer may see is returned.
+/// each one's track, the alerts, or every event in log order. Each record is returned as <paramref name="release"/>
+/// gives it to the reviewer, and not at all when it gives nothing.
 /// </summary>
-internal sealed class ExportSource(IJournal journal, ReviewWindow window, Func<JournalRecord, bool> visible)
+internal sealed class ExportSource(IJournal journal, ReviewWindow window, Func<JournalRecord, JournalRecord?> release)
 {
     private const int Page = 4096;
 
@@ -29,7 +30,8 @@ internal sealed class ExportSource(IJournal journal, ReviewWindow window, Func<J
     {
         var latest = await journal.ReadAsync(
             new JournalQuery(PositionRecorded.Kind) { Sector = window.Sector, LatestPerUnit = true, After = window.After, UpTo = window.UpTo }, cancellationToken);
-        return [.. latest.Where(visible).Select(r => ((PositionRecorded)r.Event).Unit).OrderBy(u => u.Value, StringComparer.Ordinal)];
+        // Every unit that reported; one whose positions are all withheld has no track pages.
+        return [.. latest.Select(r => ((PositionRecorded)r.Event).Unit).OrderBy(u => u.Value, StringComparer.Ordinal)];
     }
 
     /// <summary>The units' tracks in the window, unit after unit, each in order, a page at a time. The first pages of the
@@ -53,7 +55,7 @@ internal sealed class ExportSource(IJournal journal, ReviewWindow window, Func<J
                 Read += page.Count;
                 // The rest of a long track comes before the next units' pages.
                 if (page.Count == Page) reads.AddFirst(ReadPage(unit, page[^1].Cursor));
-                yield return (units[unit], [.. page.Where(visible)]);
+                if (Released(page) is { Count: > 0 } released) yield return (units[unit], released);
             }
         }
         finally
@@ -71,7 +73,7 @@ internal sealed class ExportSource(IJournal journal, ReviewWindow window, Func<J
         Read += steps.Count;
         return
         [
-            .. steps.Where(visible)
+            .. Released(steps)
                 .GroupBy(r => ((AlertChanged)r.Event).Alert.Id)
                 .Select(g => new AlertHistory([.. g.Select(r => (r, (AlertChanged)r.Event))]))
                 .OrderBy(a => a.Latest.Id.Value, StringComparer.Ordinal),
@@ -88,7 +90,9 @@ internal sealed class ExportSource(IJournal journal, ReviewWindow window, Func<J
             if (page.Count == 0) yield break;
             Read += page.Count;
             after = page[^1].Cursor;
-            yield return [.. page.Where(visible)];
+            yield return Released(page);
         }
     }
+
+    private List<JournalRecord> Released(IEnumerable<JournalRecord> records) => [.. records.Select(release).OfType<JournalRecord>()];
 }

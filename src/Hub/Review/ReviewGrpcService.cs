@@ -19,7 +19,7 @@ namespace PatrolHub.Hub.Review;
 
 /// <summary>After-action review, read straight from the journal: replay, the status at an instant, export, verification.</summary>
 internal sealed class ReviewGrpcService(
-    IJournal journal, TimeProvider time, HubCertificates certificates, IOptions<ReviewOptions> options,
+    IJournal journal, TimeProvider time, HubCertificates certificates, Releases releases, IOptions<ReviewOptions> options,
     IOptions<SectorOptions> sectorOptions, IOptions<AlertOptions> alertOptions) : ReviewService.ReviewServiceBase
 {
     private const int Page = 4096;
@@ -28,19 +28,20 @@ internal sealed class ReviewGrpcService(
     public override async Task Replay(ReplayRequest request, IServerStreamWriter<ReplayBatch> responseStream, ServerCallContext context)
     {
         var caller = CallerAuthentication.Of(context);
-        Authorize.Reviewer(caller, "replay the record");
+        Access.Demand(caller, Operation.Replay);
         var units = request.Units.Select(UnitId.Parse).ToHashSet();
         var kinds = request.Kinds.Select(KindOf).ToHashSet();
         if (request.Speed < 0 || double.IsNaN(request.Speed) || double.IsInfinity(request.Speed))
             throw new Grains.DomainValidationException("speed", $"speed must be 0 (as fast as possible) or a positive factor; it is {request.Speed}.");
         var window = await ReviewWindow.ResolveAsync(journal, request.Sector, request.From, request.To, options.Value.MaxWindow, context.CancellationToken);
 
-        bool Wanted(JournalRecord record)
+        JournalRecord? Wanted(JournalRecord record)
         {
             var keys = record.Event.Keys();
             return (kinds.Count == 0 || kinds.Contains(keys.Kind))
                 && (units.Count == 0 || units.Any(u => keys.Unit == u || (keys.Kind != PositionRecorded.Kind && keys.ToUnit == u)))
-                && Visibility.CanSee(caller, record);
+                ? releases.Deliver(caller, record, "replay")
+                : null;
         }
 
         var started = time.GetTimestamp();
@@ -52,7 +53,7 @@ internal sealed class ReviewGrpcService(
             var page = await journal.ReadFeedAsync(Feed.ForSector(window.Sector), after, window.UpTo, Page, context.CancellationToken);
             if (page.Count == 0) break;
             after = page[^1].Cursor;
-            foreach (var record in page.Where(Wanted))
+            foreach (var record in page.Select(Wanted).OfType<JournalRecord>())
             {
                 if (request.Speed > 0)
                 {
@@ -76,22 +77,42 @@ internal sealed class ReviewGrpcService(
     public override async Task<SectorStatus> SectorAt(SectorAtRequest request, ServerCallContext context)
     {
         var caller = CallerAuthentication.Of(context);
-        Authorize.Reviewer(caller, "see a sector as it stood");
+        Access.Demand(caller, Operation.SectorAt);
         var sector = SectorCatalog.Default.Get(request.Sector);
         var at = Fields.Instant(request.Time, "time");
         var cursor = await journal.CursorAtAsync(sector.Id, at, context.CancellationToken);
         var view = await SectorView.LoadAsync(
             journal, sector, sectorOptions.Value, 2 * alertOptions.Value.Expiry, at, cursor, context.CancellationToken);
-        return ProtoMapper.ToProto(view.Snapshot(at), a => Visibility.CanSee(caller, a));
+        var snapshot = view.Snapshot(at);
+        var other = caller.Nation.Other();
+        if (releases.Policy.Of(other).For(Audience.Reviewers).Delay is { Ticks: > 0 } delay)
+        {
+            // The other nation's units stand where they were last released: at their last position as of the delay before.
+            var released = await journal.CursorAtAsync(sector.Id, at - delay, context.CancellationToken);
+            var earlier = await journal.ReadAsync(
+                new JournalQuery(PositionRecorded.Kind) { Sector = sector.Id, LatestPerUnit = true, UpTo = released }, context.CancellationToken);
+            snapshot = snapshot with
+            {
+                Units =
+                [
+                    .. snapshot.Units.Where(r => Owner(r) != other).Concat(earlier.Where(r => Owner(r) == other))
+                        .OrderBy(r => ((PositionRecorded)r.Event).Unit.Value, StringComparer.Ordinal),
+                ],
+            };
+        }
+
+        return releases.Status(caller, snapshot, "review", asOf: at);
+
+        static Grains.Ids.Nation Owner(JournalRecord position) => ((PositionRecorded)position.Event).Unit.Nation;
     }
 
     public override async Task Export(ExportRequest request, IServerStreamWriter<ExportChunk> responseStream, ServerCallContext context)
     {
         var caller = CallerAuthentication.Of(context);
-        Authorize.Reviewer(caller, "export the record");
+        Access.Demand(caller, Operation.Export);
         var exporter = Exporter.For(request.Format);
         var window = await ReviewWindow.ResolveAsync(journal, request.Sector, request.From, request.To, options.Value.MaxWindow, context.CancellationToken);
-        var source = new ExportSource(journal, window, record => Visibility.CanSee(caller, record));
+        var source = new ExportSource(journal, window, record => releases.Deliver(caller, record, "export"));
         using var output = new ExportOutput(responseStream, source);
         await exporter.WriteAsync(source, output, context.CancellationToken);
         await output.SendAsync(final: true, context.CancellationToken);
@@ -99,7 +120,7 @@ internal sealed class ReviewGrpcService(
 
     public override async Task<VerifyResponse> Verify(VerifyRequest request, ServerCallContext context)
     {
-        Authorize.Verifier(CallerAuthentication.Of(context));
+        Access.Demand(CallerAuthentication.Of(context), Operation.Verify);
         var sectors = ChainVerifier.LogsNamed(request.Sector);
         var trust = new CheckpointTrust([certificates.Server]);
         // One sector after another: each already keeps every core busy, and together they would hold every sector's pages at once.
@@ -111,14 +132,14 @@ internal sealed class ReviewGrpcService(
     public override async Task Audit(AuditRequest request, IServerStreamWriter<AuditEvent> responseStream, ServerCallContext context)
     {
         var caller = CallerAuthentication.Of(context);
-        Authorize.Reviewer(caller, "read the security log");
+        Access.Demand(caller, Operation.Audit);
         var after = await ReviewWindow.CursorBeforeAsync(journal, SecurityEvent.Log, Fields.Instant(request.Since, "since"), context.CancellationToken);
         while (true)
         {
             var page = await journal.ReadFeedAsync(Feed.ForSector(SecurityEvent.Log), after, limit: Page, cancellationToken: context.CancellationToken);
             if (page.Count == 0) break;
             after = page[^1].Cursor;
-            foreach (var record in page.Where(r => ((SecurityEvent)r.Event).Nations.Contains(caller.Nation)))
+            foreach (var record in page.Where(r => Access.Sees(caller, r.Event)))
                 await responseStream.WriteAsync(ProtoMapper.ToAuditEvent(record), context.CancellationToken);
         }
     }

@@ -19,6 +19,7 @@ public sealed partial class SecurityAudit(IGrainFactory grains, TimeProvider tim
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _flushing = new(1, 1);
     private Dictionary<(string Action, string Subject, string Detail), Gathered> _gathered = [];
+    private Dictionary<(Nation Owner, string To, string Channel, SectorId Sector, ReleaseTerms Terms), Release> _released = [];
     private int _overflow;
 
     public void Record(string action, Identity subject, string detail, params Nation[] also) =>
@@ -34,6 +35,22 @@ public sealed partial class SecurityAudit(IGrainFactory grains, TimeProvider tim
             var key = (action, subject, detail);
             if (_gathered.TryGetValue(key, out var gathered)) gathered.Count++;
             else if (_gathered.Count < MaxDistinct) _gathered[key] = new Gathered(nations.Distinct().ToArray(), time.GetUtcNow());
+            else _overflow++;
+        }
+    }
+
+    /// <summary>Notes in <paramref name="owner"/>'s release log that <paramref name="recipient"/> was given one of its
+    /// units' records (at <paramref name="cursor"/>, or 0 for an alert as it stands) under <paramref name="terms"/>. Releases are summarised per interval: to whom, over which
+    /// channel, how many and which cursors. Deliveries to partners are summarised per sector, since each position
+    /// names the partner it went to.</summary>
+    public void Released(Nation owner, Identity recipient, string channel, SectorId sector, long cursor, ReleaseTerms terms)
+    {
+        var to = recipient.Role == Role.Unit ? $"{recipient.Nation} partners in {recipient.Unit!.Value.Sector}" : recipient.Name;
+        lock (_lock)
+        {
+            var key = (owner, to, channel, sector, terms);
+            if (_released.TryGetValue(key, out var release)) release.Add(cursor);
+            else if (_released.Count < MaxDistinct) _released[key] = new Release(cursor, time.GetUtcNow());
             else _overflow++;
         }
     }
@@ -71,18 +88,25 @@ public sealed partial class SecurityAudit(IGrainFactory grains, TimeProvider tim
     private async Task FlushGatheredAsync()
     {
         Dictionary<(string Action, string Subject, string Detail), Gathered> gathered;
+        Dictionary<(Nation Owner, string To, string Channel, SectorId Sector, ReleaseTerms Terms), Release> released;
         int overflow;
         lock (_lock)
         {
             (gathered, _gathered) = (_gathered, []);
+            (released, _released) = (_released, []);
             (overflow, _overflow) = (_overflow, 0);
         }
 
         var events = gathered.Select(g => new SecurityEvent(g.Key.Action, g.Key.Subject, g.Value.Nations, g.Key.Detail, g.Value.Count, g.Value.First)).ToList();
+        events.AddRange(released.Select(r => new SecurityEvent(
+            SecurityEvent.Released, r.Key.To, [r.Key.Owner],
+            $"{r.Value.Count} records of {r.Key.Owner} units in {r.Key.Sector} by {r.Key.Channel}{r.Value.Cursors}, {r.Key.Terms}",
+            r.Value.Count, r.Value.First)));
         if (overflow > 0)
             events.Add(new SecurityEvent(SecurityEvent.LimitRefused, "hub", [Nation.US, Nation.MX], $"{overflow} further security events in one interval, past the {MaxDistinct} distinct ones recorded", overflow, time.GetUtcNow() - Interval));
         if (events.Count == 0) return;
-        foreach (var e in events) Log.Event(logger, e.Action == SecurityEvent.Pairing ? LogLevel.Information : LogLevel.Warning, e.Action, e.Subject, e.Count, e.Detail);
+        foreach (var e in events.Where(e => e.Action != SecurityEvent.Released))
+            Log.Event(logger, e.Action is SecurityEvent.Pairing or SecurityEvent.SharingPolicy ? LogLevel.Information : LogLevel.Warning, e.Action, e.Subject, e.Count, e.Detail);
         try
         {
             await grains.GetGrain<ISectorLogGrain>(SecurityEvent.Log.Value).AppendMany(events);
@@ -90,6 +114,28 @@ public sealed partial class SecurityAudit(IGrainFactory grains, TimeProvider tim
         catch (Exception e)
         {
             Log.Unrecorded(logger, e, events.Count);
+        }
+    }
+
+    private sealed class Release(long cursor, DateTimeOffset first)
+    {
+        public DateTimeOffset First { get; } = first;
+        private long _low = cursor > 0 ? cursor : long.MaxValue;
+        private long _high = cursor;
+
+        public int Count { get; private set; } = 1;
+
+        public string Cursors => _high == 0 ? "" : _low == _high ? $", cursor {_low}" : $", cursors {_low}–{_high}";
+
+        public void Add(long cursor)
+        {
+            if (cursor > 0)
+            {
+                _low = Math.Min(_low, cursor);
+                _high = Math.Max(_high, cursor);
+            }
+
+            Count++;
         }
     }
 

@@ -1,0 +1,119 @@
+using Microsoft.Extensions.Options;
+using PatrolHub.Grains.Alerts;
+using PatrolHub.Grains.Ids;
+using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Security;
+using PatrolHub.Grains.Sectors;
+using PatrolHub.Hub.Mapping;
+
+namespace PatrolHub.Hub.Security;
+
+/// <summary>
+/// What a recipient is given of the record: what the authorization matrix lets it see (<see cref="Access"/>), as the
+/// owning nation's sharing policy releases it (<see cref="SharingPolicy"/>), with every release to the other nation
+/// noted in the owning nation's release log. Unit streams, sector watches, sector status, alert replies, replay and
+/// export all go through here. The policy comes from the <c>Sharing</c> settings, <c>DATA/sharing.json</c> among them:
+/// a change takes effect without a restart and is audited; a change that is not valid is refused, audited and logged,
+/// and the policy before it stays in force.
+/// </summary>
+public sealed partial class Releases : BackgroundService
+{
+    /// <summary>The file each nation's policy may be written in, under the data path.</summary>
+    public const string FileName = "sharing.json";
+
+    private readonly IOptionsMonitor<SharingPolicy> _monitor;
+    private readonly IJournal _journal;
+    private readonly SecurityAudit _audit;
+    private readonly TimeProvider _time;
+    private readonly ILogger<Releases> _logger;
+    private SharingPolicy _policy;
+
+    public Releases(IOptionsMonitor<SharingPolicy> monitor, IJournal journal, SecurityAudit audit, TimeProvider time, ILogger<Releases> logger)
+    {
+        (_monitor, _journal, _audit, _time, _logger) = (monitor, journal, audit, time, logger);
+        _policy = monitor.CurrentValue;
+    }
+
+    public SharingPolicy Policy => _policy;
+
+    /// <summary>The record as <paramref name="recipient"/> is given it over <paramref name="channel"/>, as of
+    /// <paramref name="asOf"/> (now, unless reviewing); null when it is not given it.</summary>
+    public JournalRecord? Deliver(Identity recipient, JournalRecord record, string channel, DateTimeOffset? asOf = null)
+    {
+        if (!Access.Sees(recipient, record.Event)) return null;
+        var policy = _policy;
+        var released = policy.Release(recipient, record, asOf ?? _time.GetUtcNow());
+        if (released is not null && SharingPolicy.OwnerOf(record.Event) is { } owner && policy.TermsFor(recipient, owner) is { } terms)
+            _audit.Released(owner, recipient, channel, record.Event.Keys().Sector, record.Cursor, terms);
+        return released;
+    }
+
+    /// <summary>The alert as it stands, as <paramref name="recipient"/> is given it; null when it may not see it.</summary>
+    public AlertInfo? Deliver(Identity recipient, AlertInfo alert, string channel)
+    {
+        if (!Access.Sees(recipient, alert)) return null;
+        var policy = _policy;
+        if (policy.TermsFor(recipient, alert.RaisedByNation) is { } terms) _audit.Released(alert.RaisedByNation, recipient, channel, alert.Sector, 0, terms);
+        return policy.Release(recipient, alert);
+    }
+
+    /// <summary>A sector's status as <paramref name="recipient"/> is given it: the units whose positions it is released,
+    /// as released, and the open alerts it sees.</summary>
+    public V1.SectorStatus Status(Identity recipient, SectorSnapshot snapshot, string channel, DateTimeOffset? asOf = null)
+    {
+        var units = snapshot.Units.Select(u => Deliver(recipient, u, channel, asOf)).OfType<JournalRecord>().ToList();
+        var shown = units.Select(u => ((Grains.Units.PositionRecorded)u.Event).Unit).ToHashSet();
+        return ProtoMapper.ToProto(snapshot with
+        {
+            Units = units,
+            StaleUnits = [.. snapshot.StaleUnits.Where(shown.Contains)],
+            OpenAlerts = [.. snapshot.OpenAlerts.Select(a => Deliver(recipient, a, channel)).OfType<AlertInfo>()],
+        });
+    }
+
+    /// <summary>Records the policy in force when it differs from the last one recorded, then each change as it comes.</summary>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var last = await _journal.ReadAsync(
+            new JournalQuery(SecurityEvent.Kind) { Sector = SecurityEvent.Log, Subject = SecurityEvent.SharingPolicy, Last = 1 }, stoppingToken);
+        if ((last.SingleOrDefault()?.Event as SecurityEvent)?.Detail != _policy.ToString()) Audit(_policy, "in force");
+        using var changes = _monitor.OnChange(Changed);
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, _time, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private void Changed(SharingPolicy policy)
+    {
+        if (policy.ToString() == _policy.ToString()) return;
+        if (policy.Validate() is { } error)
+        {
+            Log.Refused(_logger, error);
+            _audit.Record(SecurityEvent.SharingPolicy + "-refused", "configuration", [Nation.US, Nation.MX], $"{error} The policy in force is unchanged.");
+            return;
+        }
+
+        _policy = policy;
+        Audit(policy, "changed");
+    }
+
+    private void Audit(SharingPolicy policy, string how)
+    {
+        Log.Policy(_logger, how, policy.ToString());
+        _audit.Record(SecurityEvent.SharingPolicy, "configuration", [Nation.US, Nation.MX], policy.ToString());
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Sharing policy {How}: {Policy}")]
+        public static partial void Policy(ILogger logger, string how, string policy);
+
+        [LoggerMessage(2, LogLevel.Error, "Sharing policy change refused: {Error}")]
+        public static partial void Refused(ILogger logger, string error);
+    }
+}
