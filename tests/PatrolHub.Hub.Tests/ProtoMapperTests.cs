@@ -17,9 +17,10 @@ public sealed class ProtoMapperTests
         // The mapper is internal to the hub (its message types are the hub's own), so it is reached by name.
         var mapper = typeof(HubApp).Assembly.GetType("PatrolHub.Hub.Mapping.ProtoMapper", throwOnError: true)!;
         var unknown = new JournalRecord(1, DateTimeOffset.UtcNow, new UnknownEvent());
-        foreach (var method in new[] { "ToHubMessage", "ToSectorUpdate" })
+        var given = new Live.Given(unknown, unknown, false, 1, 0);
+        foreach (var (method, argument) in new (string, object)[] { ("ToHubMessage", given), ("ToSectorUpdate", given), ("ToRecordedEvent", unknown) })
         {
-            var error = Assert.Throws<TargetInvocationException>(() => mapper.GetMethod(method)!.Invoke(null, [unknown]));
+            var error = Assert.Throws<TargetInvocationException>(() => mapper.GetMethod(method)!.Invoke(null, [argument]));
             Assert.IsType<InvalidOperationException>(error.InnerException);
         }
     }

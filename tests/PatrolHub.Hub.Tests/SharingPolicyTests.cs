@@ -13,7 +13,7 @@ namespace PatrolHub.Hub.Tests;
 /// <summary>
 /// Each nation's sharing policy, on a hub of its own: Mexico coarsens its units to 1 km and withholds their motion for
 /// U.S. commands (and so for U.S. reviewers), hides unpaired units from the joint centre; the U.S. withholds alert text
-/// from Mexican commands.
+/// from Mexican commands and gives the joint centre its positions a second late.
 /// </summary>
 public sealed class SharingPolicyTests : IAsyncLifetime
 {
@@ -26,6 +26,7 @@ public sealed class SharingPolicyTests : IAsyncLifetime
         ["Sharing:MX:Commands:WithholdMotion"] = "true",
         ["Sharing:MX:Joint:HiddenWhenUnpaired"] = "true",
         ["Sharing:US:Commands:WithholdText"] = "true",
+        ["Sharing:US:Joint:DelaySeconds"] = "1",
     });
 
     public Task InitializeAsync() => _hub.InitializeAsync();
@@ -131,15 +132,54 @@ public sealed class SharingPolicyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Delayed_positions_come_in_their_own_lane_once_the_delay_has_passed_and_resume_exactly()
+    {
+        const string us = "US-TCA-0304";
+        using var joint = _hub.Channel(IdentitySpec.Joint("MX"));
+        var watch = new Client.Sectors.SectorWatch(joint, "TCA");
+        await using var unit = await ConnectedUnit.ConnectAsync(_hub, us);
+        using (var stop = new CancellationTokenSource())
+        {
+            await using var updates = watch.WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+            Assert.True(await updates.MoveNextAsync().AsTask().WaitAsync(Timeout));
+            Assert.NotNull(updates.Current.Snapshot);
+
+            await unit.Session.SendAsync(Units.Position(1, 31.36, -110.95));
+            Assert.True(await updates.MoveNextAsync().AsTask().WaitAsync(Timeout));
+            var first = updates.Current;
+            var late = DateTimeOffset.UtcNow - first.Position.RecordedAt.ToDateTimeOffset();
+            Assert.Equal((us, 1ul, true, 1u), (first.Position.UnitId, first.Position.Sequence, first.Delayed, first.Position.ReleasedUnder.DelayedS));
+            Assert.InRange(late, TimeSpan.FromSeconds(1), Timeout);
+            Assert.Equal(first.DelayedCursor, watch.DelayedCursor);
+            await stop.CancelAsync();
+        }
+
+        // While nobody watches, two more are recorded; resuming from both cursors gives exactly those two.
+        await unit.Session.SendAsync(Units.Position(2, 31.361, -110.95));
+        await unit.Session.SendAsync(Units.Position(3, 31.362, -110.95));
+        var resumed = new Client.Sectors.SectorWatch(joint, "TCA", watch.Cursor, watch.DelayedCursor);
+        using var after = new CancellationTokenSource();
+        var sequences = new List<ulong>();
+        await foreach (var update in resumed.WatchAsync(after.Token).WithCancellation(after.Token))
+        {
+            Assert.Null(update.Snapshot);
+            sequences.Add(update.Position.Sequence);
+            if (sequences.Count == 2) break;
+        }
+
+        Assert.Equal([2ul, 3ul], sequences);
+    }
+
+    [Fact]
     public async Task A_policy_change_takes_effect_without_a_restart_and_is_audited_and_an_invalid_one_is_refused()
     {
-        await ChangePolicyAsync("""{ "Sharing": { "MX": { "Commands": { "CoarsenMetres": 5000 } } } }""");
+        await ChangePolicyAsync("""{ "Sharing": { "MX": { "Commands": { "CoarsenMetres": 5000 } } } }""", p => p.MX.Commands.CoarsenMetres == 5000);
         var changed = await AuditAsync("US", e => e.Action == "sharing-policy" && e.Detail.Contains("5000", StringComparison.Ordinal));
         Assert.Contains("MX releases partner: exact; commands: coarsened to 5000 m, speed and heading withheld;", changed.Detail, StringComparison.Ordinal);
 
-        await ChangePolicyAsync("""{ "Sharing": { "MX": { "Commands": { "CoarsenMetres": 5000, "DelaySeconds": 60 } } } }""");
+        await ChangePolicyAsync("""{ "Sharing": { "MX": { "Commands": { "CoarsenMetres": 5000, "DelaySeconds": -60 } } } }""", p => p.MX.Commands.DelaySeconds == -60);
         var refused = await AuditAsync("MX", e => e.Action == "sharing-policy-refused");
-        Assert.Contains("Sharing:MX:Commands:DelaySeconds is 60; a delay can be set for reviewers only", refused.Detail, StringComparison.Ordinal);
+        Assert.Contains("Sharing:MX:Commands:DelaySeconds must be between 0 and 86400; it is -60.", refused.Detail, StringComparison.Ordinal);
 
         await using var mxUnit = await ConnectedUnit.ConnectAsync(_hub, "MX-TCA-0303");
         await mxUnit.Session.SendAsync(Units.Position(1, 31.3456, -110.9123));
@@ -149,13 +189,17 @@ public sealed class SharingPolicyTests : IAsyncLifetime
         AssertOnGrid(position, 31.3456, -110.9123, 5000);
     }
 
-    /// <summary>Writes DATA/sharing.json and waits for the hub to read it.</summary>
-    private async Task ChangePolicyAsync(string json)
+    /// <summary>Writes DATA/sharing.json and waits for the hub to read it; the hub's own listener, registered first,
+    /// has taken the change by then.</summary>
+    private async Task ChangePolicyAsync(string json, Func<SharingPolicy, bool> read)
     {
-        var read = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var listening = _hub.App.Services.GetRequiredService<IOptionsMonitor<SharingPolicy>>().OnChange(_ => read.TrySetResult());
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listening = _hub.App.Services.GetRequiredService<IOptionsMonitor<SharingPolicy>>().OnChange(p =>
+        {
+            if (read(p)) changed.TrySetResult();
+        });
         await File.WriteAllTextAsync(Path.Combine(_hub.DataPath, Releases.FileName), json);
-        await read.Task.WaitAsync(Timeout);
+        await changed.Task.WaitAsync(Timeout);
     }
 
     /// <summary>The point is the centre of its cell in a grid <paramref name="metres"/> wide, within half a cell of

@@ -33,11 +33,33 @@ internal static class Render
         chainage_km = Math.Round(p.ChainageKm, 3),
         pair = NullIfEmpty(p.PairId),
         drift_km = p.HasDriftKm ? Math.Round(p.DriftKm, 3) : (double?)null,
+        released_under = ReleasedJson(p.ReleasedUnder),
     };
 
     public static string PositionText(Position p) =>
         Invariant($"{p.UnitId} #{p.Sequence} {p.Latitude:F5},{p.Longitude:F5} {Side(p.Side)} side {p.DistanceToLineM / 1000:F2} km from the line, km {p.ChainageKm:F2}")
-        + Drift(p.HasDriftKm, p.DriftKm);
+        + Drift(p.HasDriftKm, p.DriftKm) + Released(p.ReleasedUnder);
+
+    /// <summary>What the other nation's sharing policy did to what is shown, in words: " [released: coarsened to 1000 m]".</summary>
+    private static string Released(ReleaseTerms? terms) => terms is null ? "" : $" [released: {string.Join(", ", ReleasedTerms(terms))}]";
+
+    private static IEnumerable<string> ReleasedTerms(ReleaseTerms terms)
+    {
+        if (terms.CoarsenedToM > 0) yield return Invariant($"coarsened to {terms.CoarsenedToM} m");
+        if (terms.DelayedS > 0) yield return Invariant($"delayed {terms.DelayedS} s");
+        if (terms.HiddenWhenUnpaired) yield return "hidden when unpaired";
+        if (terms.MotionWithheld) yield return "motion withheld";
+        if (terms.TextWithheld) yield return "text withheld";
+    }
+
+    private static object? ReleasedJson(ReleaseTerms? terms) => terms is null ? null : new
+    {
+        coarsened_to_m = terms.CoarsenedToM == 0 ? (uint?)null : terms.CoarsenedToM,
+        delayed_s = terms.DelayedS == 0 ? (uint?)null : terms.DelayedS,
+        hidden_when_unpaired = terms.HiddenWhenUnpaired,
+        motion_withheld = terms.MotionWithheld,
+        text_withheld = terms.TextWithheld,
+    };
 
     public static object PairJson(Pair p, ulong cursor = 0) => new
     {
@@ -86,6 +108,7 @@ internal static class Render
         changed_at = a.ChangedAt?.ToDateTimeOffset(),
         escalates_at = a.EscalatesAt?.ToDateTimeOffset(),
         trace_parent = NullIfEmpty(a.TraceParent),
+        released_under = ReleasedJson(a.ReleasedUnder),
     };
 
     public static string AlertText(Alert a) =>
@@ -94,7 +117,7 @@ internal static class Render
         + $", raised by {a.RaisedBy}" + (a.LastActor.Length > 0 && a.LastActor != a.RaisedBy ? $", last by {a.LastActor}" : "")
         + (a.Outcome != AlertOutcome.Unspecified ? $", outcome {Kebab.Format(a.Outcome)}" : "")
         + (a.JointCentre ? ", joint centre notified" : "")
-        + (a.Text.Length > 0 ? $" \"{a.Text}\"" : "");
+        + (a.Text.Length > 0 ? $" \"{a.Text}\"" : "") + Released(a.ReleasedUnder);
 
     public static object WarningJson(DriftWarning w, ulong cursor) => new
     {

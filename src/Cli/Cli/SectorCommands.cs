@@ -48,7 +48,11 @@ internal static class SectorCommands
         var sector = new Option<string>("--sector") { Description = "Sector code, e.g. TCA", Required = true };
         var duration = new Option<string?>("--duration") { Description = "Stop after this long, e.g. 30s (default: until interrupted)" };
         var resume = new Option<ulong>("--resume-from") { Description = "Resume after this cursor instead of starting with a snapshot" };
-        var watch = new Command("watch", "Watch a sector live: a snapshot, then every change") { sector, duration, resume };
+        var resumeDelayed = new Option<ulong>("--resume-delayed-from")
+        {
+            Description = "With --resume-from: resume positions the other nation delays after this cursor (shown as 'delayed #N')",
+        };
+        var watch = new Command("watch", "Watch a sector live: a snapshot, then every change") { sector, duration, resume, resumeDelayed };
         watch.SetAction(async (result, cancellationToken) =>
         {
             var (_, output, channel) = GlobalOptions.CommandClient(result);
@@ -58,10 +62,11 @@ internal static class SectorCommands
             {
                 try
                 {
-                    var watcher = new SectorWatch(channel, result.GetValue(sector)!, result.GetValue(resume));
+                    var watcher = new SectorWatch(channel, result.GetValue(sector)!, result.GetValue(resume), result.GetValue(resumeDelayed));
                     await foreach (var update in watcher.WatchAsync(stop.Token))
                     {
                         if (update.Snapshot is { } snapshot) PrintSnapshot(output, snapshot, update.Cursor);
+                        else if (update.Delayed) Render.Event(output, update.DelayedCursor, update.Position, update.Pair, update.Alert, update.Warning, prefix: $"delayed #{update.DelayedCursor} ");
                         else Render.Event(output, update.Cursor, update.Position, update.Pair, update.Alert, update.Warning);
                     }
                 }

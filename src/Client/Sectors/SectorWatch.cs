@@ -6,13 +6,16 @@ using PatrolHub.V1;
 
 namespace PatrolHub.Client.Sectors;
 
-/// <summary>Watches a sector: a snapshot, then every change; reconnects and resumes after the last cursor seen.</summary>
-public sealed class SectorWatch(GrpcChannel channel, string sector, ulong resumeFrom = 0)
+/// <summary>Watches a sector: a snapshot, then every change; reconnects and resumes after the last cursors seen.</summary>
+public sealed class SectorWatch(GrpcChannel channel, string sector, ulong resumeFrom = 0, ulong resumeDelayedFrom = 0)
 {
     private readonly CommandService.CommandServiceClient _client = new(channel);
 
     /// <summary>The cursor of the last update received.</summary>
     public ulong Cursor { get; private set; } = resumeFrom;
+
+    /// <summary>Where the lane of positions the other nation delays stands (see <c>SectorUpdate.delayed_cursor</c>).</summary>
+    public ulong DelayedCursor { get; private set; } = resumeDelayedFrom;
 
     /// <summary>Updates until cancelled; throws <see cref="RpcException"/> when the hub refuses the watch.</summary>
     public async IAsyncEnumerable<SectorUpdate> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -21,7 +24,9 @@ public sealed class SectorWatch(GrpcChannel channel, string sector, ulong resume
         RpcException? failure = null;
         while (!cancellationToken.IsCancellationRequested)
         {
-            using var call = _client.WatchSector(new WatchSectorRequest { Sector = sector, ResumeFrom = Cursor }, cancellationToken: cancellationToken);
+            using var call = _client.WatchSector(
+                new WatchSectorRequest { Sector = sector, ResumeFrom = Cursor, ResumeDelayedFrom = DelayedCursor },
+                cancellationToken: cancellationToken);
             var stream = call.ResponseStream;
             while (true)
             {
@@ -43,6 +48,7 @@ public sealed class SectorWatch(GrpcChannel channel, string sector, ulong resume
 
                 attempt = 0;
                 Cursor = Math.Max(Cursor, update.Cursor);
+                DelayedCursor = Math.Max(DelayedCursor, update.DelayedCursor);
                 yield return update;
             }
 

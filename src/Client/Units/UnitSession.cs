@@ -38,8 +38,11 @@ public sealed class UnitSession : IAsyncDisposable
     /// <summary>The unit this session publishes as.</summary>
     public string UnitId => _unitId;
 
-    /// <summary>The cursor of the last event received; a new session given it misses nothing.</summary>
+    /// <summary>The cursor of the last event received; a new session given it (and <see cref="DelayedCursor"/>) misses nothing.</summary>
     public ulong Cursor { get; private set; }
+
+    /// <summary>Where the lane of partner positions the other nation delays stands (see <c>HubMessage.delayed_cursor</c>).</summary>
+    public ulong DelayedCursor { get; private set; }
 
     /// <summary>Partner positions, pairing changes, alerts and warnings, in the order received. Completes, with the error if any, when the session ends.</summary>
     public ChannelReader<HubMessage> Events => _events.Reader;
@@ -134,12 +137,17 @@ public sealed class UnitSession : IAsyncDisposable
             try
             {
                 using var call = _client.Connect(cancellationToken: _stop.Token);
-                await call.RequestStream.WriteAsync(new UnitMessage { Hello = new Hello { UnitId = _unitId, ResumeFrom = Cursor } });
+                await call.RequestStream.WriteAsync(new UnitMessage
+                {
+                    Hello = new Hello { UnitId = _unitId, ResumeFrom = Cursor, ResumeDelayedFrom = DelayedCursor },
+                });
                 await foreach (var message in call.ResponseStream.ReadAllAsync(_stop.Token))
                 {
                     switch (message.BodyCase)
                     {
                         case HubMessage.BodyOneofCase.Welcome:
+                            Cursor = Math.Max(Cursor, message.Cursor);
+                            DelayedCursor = Math.Max(DelayedCursor, message.DelayedCursor);
                             await ResendAsync(call);
                             attempt = 0;
                             if (droppedAt is { } dropped && Stopwatch.GetElapsedTime(dropped) > LongestOutage) LongestOutage = Stopwatch.GetElapsedTime(dropped);
@@ -153,7 +161,8 @@ public sealed class UnitSession : IAsyncDisposable
                             Reply(message.AlertReply);
                             break;
                         default:
-                            Cursor = message.Cursor;
+                            Cursor = Math.Max(Cursor, message.Cursor);
+                            DelayedCursor = Math.Max(DelayedCursor, message.DelayedCursor);
                             _events.Writer.TryWrite(message);
                             break;
                     }

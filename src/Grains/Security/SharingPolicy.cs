@@ -23,8 +23,8 @@ public enum Audience
 }
 
 /// <summary>What one audience receives of a nation's units: exact by default; positions snapped to a grid of
-/// <see cref="CoarsenMetres"/>, each released only <see cref="DelaySeconds"/> after it was recorded (reviewers only),
-/// none while the unit is unpaired, speed, heading and direction withheld, alert text withheld.</summary>
+/// <see cref="CoarsenMetres"/>, each released only <see cref="DelaySeconds"/> after it was recorded, none while the
+/// unit is unpaired, speed, heading and direction withheld, alert text withheld. Alerts are never delayed.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ReleaseTerms
 {
@@ -188,15 +188,10 @@ public sealed class SharingPolicy
         return new GeoPoint(Math.Round(latitude, 7), Math.Round(longitude, 7));
     }
 
-    /// <summary>What is wrong with the policy, naming the setting, or null. A delay holds only for reviewers: a live
-    /// stream delivers in log order, and cannot hand over a position minutes after the ones that followed it.</summary>
+    /// <summary>What is wrong with the policy, naming the setting, or null.</summary>
     public string? Validate() =>
         Enum.GetValues<Nation>()
-            .SelectMany(n => Enum.GetValues<Audience>().Select(a =>
-                Of(n).For(a).Validate($"{Section}:{n}:{a}")
-                ?? (a != Audience.Reviewers && Of(n).For(a).DelaySeconds != 0
-                    ? $"{Section}:{n}:{a}:DelaySeconds is {Of(n).For(a).DelaySeconds}; a delay can be set for reviewers only, since live streams deliver in log order."
-                    : null)))
+            .SelectMany(n => Enum.GetValues<Audience>().Select(a => Of(n).For(a).Validate($"{Section}:{n}:{a}")))
             .FirstOrDefault(error => error is not null);
 
     public override string ToString() => $"US releases {US}. MX releases {MX}.";

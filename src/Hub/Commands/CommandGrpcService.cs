@@ -18,7 +18,8 @@ namespace PatrolHub.Hub.Commands;
 
 /// <summary>Sector status, live watching, and pairing with bilateral consent.</summary>
 internal sealed class CommandGrpcService(
-    IGrainFactory grains, FeedHub feeds, CallerLimits limits, SecurityAudit audit, Releases releases, TimeProvider time, IHostApplicationLifetime lifetime)
+    IGrainFactory grains, FeedHub feeds, IJournal journal, CallerLimits limits, SecurityAudit audit, Releases releases, TimeProvider time,
+    IHostApplicationLifetime lifetime)
     : CommandService.CommandServiceBase
 {
     public override Task<ListSectorsResponse> ListSectors(ListSectorsRequest request, ServerCallContext context) =>
@@ -29,7 +30,7 @@ internal sealed class CommandGrpcService(
         var sector = KnownSector(request.Sector);
         var caller = CallerAuthentication.Of(context);
         Access.Demand(caller, Operation.GetSector, sector);
-        return releases.Status(caller, await grains.Sector(sector).GetStatus(), "status");
+        return await releases.StatusAsync(caller, await grains.Sector(sector).GetStatus(), "status", time.GetUtcNow(), context.CancellationToken);
     }
 
     public override async Task WatchSector(WatchSectorRequest request, IServerStreamWriter<SectorUpdate> responseStream, ServerCallContext context)
@@ -39,24 +40,50 @@ internal sealed class CommandGrpcService(
         Access.Demand(caller, Operation.WatchSector, sector);
         var grain = grains.Sector(sector);
         using var subscription = await feeds.SubscribeAsync(Feed.ForSector(sector));
-        var after = await feeds.StartingPointAsync(subscription, request.ResumeFrom);
-        if (request.ResumeFrom == 0)
+        var feed = new ReleasedFeed(subscription, caller, releases, journal, time, "watch");
+        // Resuming with only a delayed cursor means nothing else had come since a snapshot of an empty log.
+        var after = request is { ResumeFrom: 0, ResumeDelayedFrom: > 0 } ? 0 : await feeds.StartingPointAsync(subscription, request.ResumeFrom);
+        long delayedAfter;
+        if (request is { ResumeFrom: 0, ResumeDelayedFrom: 0 })
         {
             var snapshot = await grain.GetStatus();
+            var now = time.GetUtcNow();
             after = snapshot.Cursor;
-            await responseStream.WriteAsync(new SectorUpdate { Cursor = (ulong)after, Snapshot = releases.Status(caller, snapshot, "watch") });
+            delayedAfter = await feed.DelayedStartAsync(after, now, context.CancellationToken);
+            await responseStream.WriteAsync(new SectorUpdate
+            {
+                Cursor = (ulong)after,
+                DelayedCursor = (ulong)delayedAfter,
+                Snapshot = await releases.StatusAsync(caller, snapshot, "watch", now, context.CancellationToken),
+            });
+        }
+        else
+        {
+            delayedAfter = request.ResumeDelayedFrom == 0
+                ? await feed.DelayedStartAsync(after, time.GetUtcNow(), context.CancellationToken)
+                : await feeds.StartingPointAsync(subscription, request.ResumeDelayedFrom, "resume_delayed_from");
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        // The delayed lane writes from a task of its own; the stream takes one write at a time.
+        using var writing = new SemaphoreSlim(1, 1);
         try
         {
-            await foreach (var record in subscription.ReadAllAsync(after, stop.Token))
+            await feed.RunAsync(after, delayedAfter, async (given, cancellationToken) =>
             {
-                if (releases.Deliver(caller, record, "watch") is not { } given) continue;
-                using var delivery = AlertTracing.StartDelivery(record, caller.Name);
-                await responseStream.WriteAsync(ProtoMapper.ToSectorUpdate(given), stop.Token);
-                HubMetrics.DeliveryLatency.Record((time.GetUtcNow() - record.RecordedAt).TotalMilliseconds);
-            }
+                using var delivery = AlertTracing.StartDelivery(given.Recorded, caller.Name);
+                await writing.WaitAsync(cancellationToken);
+                try
+                {
+                    await responseStream.WriteAsync(ProtoMapper.ToSectorUpdate(given), cancellationToken);
+                }
+                finally
+                {
+                    writing.Release();
+                }
+
+                HubMetrics.DeliveryLatency.Record((time.GetUtcNow() - given.Recorded.RecordedAt).TotalMilliseconds);
+            }, stop.Token);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {

@@ -32,7 +32,7 @@ public sealed partial class FeedHub(IGrainFactory grains, IJournal journal, IOpt
 
     /// <summary>Where a stream starts: after <paramref name="resumeFrom"/>, or live when it is 0. A cursor past the end
     /// of the sector's log (from another sector, or a replaced journal) is refused rather than waited for.</summary>
-    public async Task<long> StartingPointAsync(FeedSubscription subscription, ulong resumeFrom)
+    public async Task<long> StartingPointAsync(FeedSubscription subscription, ulong resumeFrom, string field = "resume_from")
     {
         if (resumeFrom == 0) return subscription.LiveAfter;
         if (resumeFrom > (ulong)subscription.LiveAfter)
@@ -40,8 +40,8 @@ public sealed partial class FeedHub(IGrainFactory grains, IJournal journal, IOpt
             var head = (await journal.ReadHeadAsync(subscription.Feed.Log)).Cursor;
             if (resumeFrom > (ulong)head)
             {
-                throw new Grains.DomainValidationException("resume_from",
-                    $"resume_from {resumeFrom} is past the end of sector {subscription.Feed.Log}'s log (cursor {head}); cursors count within one sector.");
+                throw new Grains.DomainValidationException(field,
+                    $"{field} {resumeFrom} is past the end of sector {subscription.Feed.Log}'s log (cursor {head}); cursors count within one sector.");
             }
         }
 

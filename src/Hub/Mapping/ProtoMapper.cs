@@ -7,6 +7,7 @@ using PatrolHub.Grains.Pairs;
 using PatrolHub.Grains.Security;
 using PatrolHub.Grains.Sectors;
 using PatrolHub.Grains.Units;
+using PatrolHub.Hub.Live;
 using Proto = PatrolHub.V1;
 
 namespace PatrolHub.Hub.Mapping;
@@ -154,49 +155,45 @@ internal static class ProtoMapper
         };
     }
 
-    /// <summary>A recorded event as a unit's stream carries it.</summary>
-    public static Proto.HubMessage ToHubMessage(JournalRecord record) => ToBody(record) switch
+    /// <summary>A recorded event as a unit's stream carries it, with where to resume each lane after it.</summary>
+    public static Proto.HubMessage ToHubMessage(Given given)
     {
-        Proto.Position position => new() { Cursor = (ulong)record.Cursor, PartnerPosition = position },
-        Proto.Pair pair => new() { Cursor = (ulong)record.Cursor, Pair = pair },
-        Proto.Alert alert => new() { Cursor = (ulong)record.Cursor, Alert = alert },
-        var body => new() { Cursor = (ulong)record.Cursor, Warning = (Proto.DriftWarning)body },
-    };
+        var m = new Proto.HubMessage { Cursor = (ulong)given.Cursor, DelayedCursor = (ulong)given.DelayedCursor, Delayed = given.Delayed };
+        Fill(given.Record, p => m.PartnerPosition = p, p => m.Pair = p, a => m.Alert = a, w => m.Warning = w);
+        return m;
+    }
 
-    /// <summary>A recorded event as a sector watch carries it.</summary>
-    public static Proto.SectorUpdate ToSectorUpdate(JournalRecord record) => ToBody(record) switch
+    /// <summary>A recorded event as a sector watch carries it, with where to resume each lane after it.</summary>
+    public static Proto.SectorUpdate ToSectorUpdate(Given given)
     {
-        Proto.Position position => new() { Cursor = (ulong)record.Cursor, Position = position },
-        Proto.Pair pair => new() { Cursor = (ulong)record.Cursor, Pair = pair },
-        Proto.Alert alert => new() { Cursor = (ulong)record.Cursor, Alert = alert },
-        var body => new() { Cursor = (ulong)record.Cursor, Warning = (Proto.DriftWarning)body },
-    };
+        var m = new Proto.SectorUpdate { Cursor = (ulong)given.Cursor, DelayedCursor = (ulong)given.DelayedCursor, Delayed = given.Delayed };
+        Fill(given.Record, p => m.Position = p, p => m.Pair = p, a => m.Alert = a, w => m.Warning = w);
+        return m;
+    }
 
     /// <summary>A recorded event as review replays it.</summary>
     public static Proto.RecordedEvent ToRecordedEvent(JournalRecord record)
     {
-        var message = new Proto.RecordedEvent { Cursor = (ulong)record.Cursor, RecordedAt = Timestamp.FromDateTimeOffset(record.RecordedAt) };
-        switch (ToBody(record))
-        {
-            case Proto.Position position: message.Position = position; break;
-            case Proto.Pair pair: message.Pair = pair; break;
-            case Proto.Alert alert: message.Alert = alert; break;
-            case var body: message.Warning = (Proto.DriftWarning)body; break;
-        }
-
-        return message;
+        var m = new Proto.RecordedEvent { Cursor = (ulong)record.Cursor, RecordedAt = Timestamp.FromDateTimeOffset(record.RecordedAt) };
+        Fill(record, p => m.Position = p, p => m.Pair = p, a => m.Alert = a, w => m.Warning = w);
+        return m;
     }
 
-    /// <summary>The message for a recorded event, the one mapping both kinds of stream wrap. Every kind of event has
-    /// one: an event the hub records but cannot send would be lost to its subscribers without a word.</summary>
-    private static Google.Protobuf.IMessage ToBody(JournalRecord record) => record.Event switch
+    /// <summary>Sets the message for a recorded event in the oneof of the stream that carries it: the one mapping every
+    /// stream shares. Every kind of event has one: an event the hub records but cannot send would be lost to its
+    /// subscribers without a word.</summary>
+    private static void Fill(
+        JournalRecord record, Action<Proto.Position> position, Action<Proto.Pair> pair, Action<Proto.Alert> alert, Action<Proto.DriftWarning> warning)
     {
-        PositionRecorded => ToProto(record),
-        PairChanged changed => ToProto(changed.Pair),
-        AlertChanged changed => AlertMapper.ToProto(changed),
-        DriftWarning warning => ToProto(warning),
-        _ => throw new InvalidOperationException($"a recorded {record.Event.GetType().Name} has no protobuf mapping."),
-    };
+        switch (record.Event)
+        {
+            case PositionRecorded: position(ToProto(record)); break;
+            case PairChanged changed: pair(ToProto(changed.Pair)); break;
+            case AlertChanged changed: alert(AlertMapper.ToProto(changed)); break;
+            case DriftWarning drift: warning(ToProto(drift)); break;
+            default: throw new InvalidOperationException($"a recorded {record.Event.GetType().Name} has no protobuf mapping.");
+        }
+    }
 
     public static Proto.DriftWarning ToProto(DriftWarning warning) => new()
     {

@@ -21,8 +21,8 @@ namespace PatrolHub.Hub.Patrol;
 
 /// <summary>A unit's one stream: positions up, acknowledgements and its feed down, through one writer.</summary>
 internal sealed class PatrolGrpcService(
-    IGrainFactory grains, FeedHub feeds, CallerLimits limits, Releases releases, SecurityAudit audit, TimeProvider time, IHostApplicationLifetime lifetime,
-    IOptions<HubOptions> options)
+    IGrainFactory grains, FeedHub feeds, IJournal journal, CallerLimits limits, Releases releases, SecurityAudit audit, TimeProvider time,
+    IHostApplicationLifetime lifetime, IOptions<HubOptions> options)
     : PatrolService.PatrolServiceBase
 {
     public override async Task Connect(IAsyncStreamReader<UnitMessage> requestStream, IServerStreamWriter<HubMessage> responseStream, ServerCallContext context)
@@ -35,12 +35,18 @@ internal sealed class PatrolGrpcService(
 
         var grain = grains.Unit(unitId);
         using var subscription = await feeds.SubscribeAsync(Feed.ForUnit(unitId));
+        var feed = new ReleasedFeed(subscription, caller, releases, journal, time, "stream");
         var after = await feeds.StartingPointAsync(subscription, hello.ResumeFrom);
+        var delayedAfter = hello.ResumeDelayedFrom == 0
+            ? await feed.DelayedStartAsync(after, time.GetUtcNow(), context.CancellationToken)
+            : await feeds.StartingPointAsync(subscription, hello.ResumeDelayedFrom, "resume_delayed_from");
         var state = await grain.GetState();
 
         var outbound = Channel.CreateBounded<HubMessage>(new BoundedChannelOptions(256) { SingleReader = true });
         await outbound.Writer.WriteAsync(new HubMessage
         {
+            Cursor = (ulong)after,
+            DelayedCursor = (ulong)delayedAfter,
             Welcome = new Welcome
             {
                 UnitId = unitId.Value,
@@ -52,7 +58,7 @@ internal sealed class PatrolGrpcService(
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var writing = WriteAsync(outbound.Reader, responseStream, context.CancellationToken);
-        var feeding = FeedAsync(subscription, caller, after, outbound.Writer, stop);
+        var feeding = FeedAsync(feed, caller, after, delayedAfter, outbound.Writer, stop);
         try
         {
             await ReadAsync(requestStream, caller, grain, outbound.Writer, stop);
@@ -203,17 +209,17 @@ internal sealed class PatrolGrpcService(
     }
 
     /// <summary>Copies the unit's feed to the outbound queue; a feed that fails (overflow) stops the whole call.</summary>
-    private async Task FeedAsync(FeedSubscription subscription, Identity caller, long after, ChannelWriter<HubMessage> outbound, CancellationTokenSource stop)
+    private static async Task FeedAsync(
+        ReleasedFeed feed, Identity caller, long after, long delayedAfter, ChannelWriter<HubMessage> outbound, CancellationTokenSource stop)
     {
         var cancellationToken = stop.Token;
         try
         {
-            await foreach (var record in subscription.ReadAllAsync(after, cancellationToken))
+            await feed.RunAsync(after, delayedAfter, async (given, cancellationToken) =>
             {
-                if (releases.Deliver(caller, record, "stream") is not { } given) continue;
-                using var delivery = AlertTracing.StartDelivery(record, caller.Name);
+                using var delivery = AlertTracing.StartDelivery(given.Recorded, caller.Name);
                 await outbound.WriteAsync(ProtoMapper.ToHubMessage(given), cancellationToken);
-            }
+            }, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -83,27 +83,7 @@ internal sealed class ReviewGrpcService(
         var cursor = await journal.CursorAtAsync(sector.Id, at, context.CancellationToken);
         var view = await SectorView.LoadAsync(
             journal, sector, sectorOptions.Value, 2 * alertOptions.Value.Expiry, at, cursor, context.CancellationToken);
-        var snapshot = view.Snapshot(at);
-        var other = caller.Nation.Other();
-        if (releases.Policy.Of(other).For(Audience.Reviewers).Delay is { Ticks: > 0 } delay)
-        {
-            // The other nation's units stand where they were last released: at their last position as of the delay before.
-            var released = await journal.CursorAtAsync(sector.Id, at - delay, context.CancellationToken);
-            var earlier = await journal.ReadAsync(
-                new JournalQuery(PositionRecorded.Kind) { Sector = sector.Id, LatestPerUnit = true, UpTo = released }, context.CancellationToken);
-            snapshot = snapshot with
-            {
-                Units =
-                [
-                    .. snapshot.Units.Where(r => Owner(r) != other).Concat(earlier.Where(r => Owner(r) == other))
-                        .OrderBy(r => ((PositionRecorded)r.Event).Unit.Value, StringComparer.Ordinal),
-                ],
-            };
-        }
-
-        return releases.Status(caller, snapshot, "review", asOf: at);
-
-        static Grains.Ids.Nation Owner(JournalRecord position) => ((PositionRecorded)position.Event).Unit.Nation;
+        return await releases.StatusAsync(caller, view.Snapshot(at), "review", at, context.CancellationToken);
     }
 
     public override async Task Export(ExportRequest request, IServerStreamWriter<ExportChunk> responseStream, ServerCallContext context)

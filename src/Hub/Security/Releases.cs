@@ -4,6 +4,7 @@ using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Security;
 using PatrolHub.Grains.Sectors;
+using PatrolHub.Grains.Units;
 using PatrolHub.Hub.Mapping;
 
 namespace PatrolHub.Hub.Security;
@@ -57,18 +58,40 @@ public sealed partial class Releases : BackgroundService
         return policy.Release(recipient, alert);
     }
 
-    /// <summary>A sector's status as <paramref name="recipient"/> is given it: the units whose positions it is released,
-    /// as released, and the open alerts it sees.</summary>
-    public V1.SectorStatus Status(Identity recipient, SectorSnapshot snapshot, string channel, DateTimeOffset? asOf = null)
+    /// <summary>How long after it was recorded <paramref name="recipient"/> may be given the record: a position of a
+    /// nation whose terms for the recipient delay it; zero for everything else.</summary>
+    public TimeSpan DelayFor(Identity recipient, JournalRecord record) =>
+        record.Event is PositionRecorded position ? DelayOf(position.Unit.Nation, recipient) : TimeSpan.Zero;
+
+    /// <summary>The delay <paramref name="nation"/> puts on its positions for <paramref name="recipient"/>.</summary>
+    public TimeSpan DelayOf(Nation nation, Identity recipient) => _policy.TermsFor(recipient, nation)?.Delay ?? TimeSpan.Zero;
+
+    /// <summary>A sector's status at <paramref name="at"/> as <paramref name="recipient"/> is given it: the units whose
+    /// positions it is released, as released, where a nation delays its positions as they stood that long before, and
+    /// the open alerts it sees.</summary>
+    public async Task<V1.SectorStatus> StatusAsync(
+        Identity recipient, SectorSnapshot snapshot, string channel, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
-        var units = snapshot.Units.Select(u => Deliver(recipient, u, channel, asOf)).OfType<JournalRecord>().ToList();
-        var shown = units.Select(u => ((Grains.Units.PositionRecorded)u.Event).Unit).ToHashSet();
+        var units = snapshot.Units;
+        foreach (var nation in Enum.GetValues<Nation>())
+        {
+            if (DelayOf(nation, recipient) is not { Ticks: > 0 } delay) continue;
+            var released = await _journal.CursorAtAsync(snapshot.Sector.Id, at - delay, cancellationToken);
+            var earlier = await _journal.ReadAsync(
+                new JournalQuery(PositionRecorded.Kind) { Sector = snapshot.Sector.Id, LatestPerUnit = true, UpTo = released }, cancellationToken);
+            units = [.. units.Where(r => Owner(r).Unit.Nation != nation).Concat(earlier.Where(r => Owner(r).Unit.Nation == nation)).OrderBy(r => Owner(r).Unit.Value, StringComparer.Ordinal)];
+        }
+
+        var given = units.Select(u => Deliver(recipient, u, channel, at)).OfType<JournalRecord>().ToList();
+        var shown = given.Select(u => ((PositionRecorded)u.Event).Unit).ToHashSet();
         return ProtoMapper.ToProto(snapshot with
         {
-            Units = units,
+            Units = given,
             StaleUnits = [.. snapshot.StaleUnits.Where(shown.Contains)],
             OpenAlerts = [.. snapshot.OpenAlerts.Select(a => Deliver(recipient, a, channel)).OfType<AlertInfo>()],
         });
+
+        static PositionRecorded Owner(JournalRecord position) => (PositionRecorded)position.Event;
     }
 
     /// <summary>Records the policy in force when it differs from the last one recorded, then each change as it comes.</summary>
@@ -90,7 +113,6 @@ public sealed partial class Releases : BackgroundService
 
     private void Changed(SharingPolicy policy)
     {
-        if (policy.ToString() == _policy.ToString()) return;
         if (policy.Validate() is { } error)
         {
             Log.Refused(_logger, error);
@@ -98,6 +120,8 @@ public sealed partial class Releases : BackgroundService
             return;
         }
 
+        // A settings file is often written more than once for one change.
+        if (policy.ToString() == _policy.ToString()) return;
         _policy = policy;
         Audit(policy, "changed");
     }
