@@ -13,7 +13,7 @@ namespace PatrolHub.Hub.Tests;
 /// <summary>
 /// Each nation's sharing policy, on a hub of its own: Mexico coarsens its units to 1 km and withholds their motion for
 /// U.S. commands (and so for U.S. reviewers), hides unpaired units from the joint centre; the U.S. withholds alert text
-/// from Mexican commands and gives the joint centre its positions a second late.
+/// from Mexican commands, gives the joint centre its positions a second late, and releases nothing to partners.
 /// </summary>
 public sealed class SharingPolicyTests : IAsyncLifetime
 {
@@ -27,6 +27,7 @@ public sealed class SharingPolicyTests : IAsyncLifetime
         ["Sharing:MX:Joint:HiddenWhenUnpaired"] = "true",
         ["Sharing:US:Commands:WithholdText"] = "true",
         ["Sharing:US:Joint:DelaySeconds"] = "1",
+        ["Sharing:US:Partner:Release"] = "false",
     });
 
     public Task InitializeAsync() => _hub.InitializeAsync();
@@ -111,6 +112,35 @@ public sealed class SharingPolicyTests : IAsyncLifetime
         Assert.Equal(("", true), (atMx.Text, atMx.ReleasedUnder.TextWithheld));
         var acknowledged = await new CommandService.CommandServiceClient(mxChannel).AcknowledgeAlertAsync(new AlertRequest { AlertId = raised.AlertId });
         Assert.Equal("", acknowledged.Text);
+    }
+
+    [Fact]
+    public async Task What_no_rule_releases_is_not_released_and_cannot_be_acted_on()
+    {
+        const string us = "US-TCA-0305", mx = "MX-TCA-0305";
+        await PairAsync(us, mx);
+        await using var usUnit = await ConnectedUnit.ConnectAsync(_hub, us);
+        await using var mxUnit = await ConnectedUnit.ConnectAsync(_hub, mx);
+
+        await usUnit.Session.SendAsync(Units.Position(1, 31.36, -110.95));
+        var usAlert = await usUnit.Session.RaiseAlertAsync(new RaiseAlertRequest
+        {
+            RequestId = "us-partner", Sector = "TCA", Kind = AlertKind.Tunnel, Severity = Severity.Low, Latitude = 31.34, Longitude = -110.95,
+        });
+        await mxUnit.Session.SendAsync(Units.Position(1, 31.30, -110.95));
+        using var mxChannel = _hub.Channel(IdentitySpec.Command("MX", "TCA"));
+        var marker = await new CommandService.CommandServiceClient(mxChannel).RaiseAlertAsync(new RaiseAlertRequest
+        {
+            RequestId = "marker", Sector = "TCA", Kind = AlertKind.Other, Severity = Severity.Low, Latitude = 31.34, Longitude = -110.95,
+        });
+
+        // The U.S. releases nothing to partners: its unit's position and alert never reach the Mexican partner, whose
+        // first event is its own command's alert; the other way round is released exactly.
+        var first = await mxUnit.NextAsync(m => m.BodyCase != HubMessage.BodyOneofCase.Pair);
+        Assert.Equal(marker.AlertId, first.Alert?.AlertId);
+        Assert.Equal(mx, (await usUnit.NextAsync(m => m.PartnerPosition is not null)).PartnerPosition.UnitId);
+        var act = await mxUnit.Session.AlertActionAsync(usAlert.Alert.AlertId, AlertAction.Types.Kind.Acknowledge);
+        Assert.Equal(((int)StatusCode.PermissionDenied, $"{mx} may not act on alert {usAlert.Alert.AlertId}; US's sharing policy withholds its alerts from {mx}."), (act.Code, act.Message));
     }
 
     [Fact]

@@ -22,13 +22,16 @@ public enum Audience
     Reviewers,
 }
 
-/// <summary>What one audience receives of a nation's units: exact by default; positions snapped to a grid of
-/// <see cref="CoarsenMetres"/>, each released only <see cref="DelaySeconds"/> after it was recorded, none while the
-/// unit is unpaired, speed, heading and direction withheld, alert text withheld. Alerts are never delayed.</summary>
+/// <summary>What one audience receives of a nation's units: nothing unless <see cref="Release"/> is set (the policy
+/// fails closed); then exact, or positions snapped to a grid of <see cref="CoarsenMetres"/>, each released only
+/// <see cref="DelaySeconds"/> after it was recorded, none while the unit is unpaired, speed, heading and direction
+/// withheld, alert text withheld. Alerts are never delayed.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ReleaseTerms
 {
-    public static readonly ReleaseTerms Exact = new();
+    /// <summary>True: released under the terms below; false: withheld. Unset is withheld, except for reviewers, who
+    /// are then given what the commands are.</summary>
+    [Id(5)] public bool? Release { get; init; }
 
     [Id(0)] public int CoarsenMetres { get; init; }
 
@@ -42,8 +45,12 @@ public sealed record ReleaseTerms
 
     public TimeSpan Delay => TimeSpan.FromSeconds(DelaySeconds);
 
+    /// <summary>Released as recorded: nothing to mark on what is given.</summary>
+    public bool IsExact => this == new ReleaseTerms { Release = true };
+
     public override string ToString()
     {
+        if (Release != true) return "withheld";
         var terms = new List<string>();
         if (CoarsenMetres > 0) terms.Add($"coarsened to {CoarsenMetres} m");
         if (DelaySeconds > 0) terms.Add($"delayed {DelaySeconds} s");
@@ -56,7 +63,9 @@ public sealed record ReleaseTerms
     public string? Validate(string path) =>
         CoarsenMetres is < 0 or > 100_000 ? $"{path}:CoarsenMetres must be between 0 (exact) and 100000; it is {CoarsenMetres}."
         : DelaySeconds is < 0 or > 86_400 ? $"{path}:DelaySeconds must be between 0 and 86400; it is {DelaySeconds}."
-        : null;
+        : Release is null && this != new ReleaseTerms()
+            ? $"{path} sets terms but not {path}:Release; set it to true to release under them, or false to withhold."
+            : null;
 }
 
 /// <summary>What one nation releases of its units to each audience of the other nation. Each audience has terms of its
@@ -69,25 +78,32 @@ public sealed class NationSharing
 
     public ReleaseTerms Joint { get; set; } = new();
 
-    /// <summary>Unset: what the commands are given, so review shows the other nation what its commands saw.</summary>
-    public ReleaseTerms? Reviewers { get; set; }
+    /// <summary>Without <see cref="ReleaseTerms.Release"/>: what the commands are given, so review shows the other
+    /// nation what its commands saw.</summary>
+    public ReleaseTerms Reviewers { get; set; } = new();
 
-    public ReleaseTerms For(Audience audience) => audience switch
+    /// <summary>The terms the audience is given this nation's units' data under; null when it is withheld.</summary>
+    public ReleaseTerms? For(Audience audience)
     {
-        Audience.Partner => Partner,
-        Audience.Commands => Commands,
-        Audience.Joint => Joint,
-        _ => Reviewers ?? Commands,
-    };
+        var terms = audience switch
+        {
+            Audience.Partner => Partner,
+            Audience.Commands => Commands,
+            Audience.Joint => Joint,
+            _ => Reviewers.Release is null ? Commands : Reviewers,
+        };
+        return terms.Release == true ? terms : null;
+    }
 
-    public override string ToString() => string.Join("; ", Enum.GetValues<Audience>().Select(a => $"{a.ToString().ToLowerInvariant()}: {For(a)}"));
+    public override string ToString() => string.Join("; ", Enum.GetValues<Audience>().Select(a => $"{a.ToString().ToLowerInvariant()}: {(object?)For(a) ?? "withheld"}"));
 }
 
 /// <summary>
 /// Each nation's sharing policy (configuration section <c>Sharing</c>, e.g. <c>Sharing:MX:Commands:CoarsenMetres</c>),
-/// and the one place it is applied: <see cref="Release"/> turns a recorded event into what a recipient of the other
-/// nation receives, on live streams, on resume, in sector status, replay and export alike. A nation's own units reach
-/// its own commands, units and reviewers exactly; the joint centre is the other nation's audience for both.
+/// and the one place it is applied: <see cref="Release(Identity, JournalRecord, DateTimeOffset)"/> turns a recorded
+/// event into what a recipient of the other nation receives, on live streams, on resume, in sector status, replay and
+/// export alike. A nation's own units reach its own commands, units and reviewers exactly; the joint centre is the
+/// other nation's audience for both. The policy fails closed: an audience no rule releases to is given nothing.
 /// </summary>
 public sealed class SharingPolicy
 {
@@ -118,17 +134,22 @@ public sealed class SharingPolicy
         _ => null,
     };
 
-    /// <summary>The terms <paramref name="recipient"/> receives <paramref name="owner"/>'s data under; null when it is
-    /// not a release at all (a nation's own data to its own units, commands and reviewers).</summary>
-    public ReleaseTerms? TermsFor(Identity recipient, Nation owner) =>
-        recipient.Nation == owner && recipient.Role != Role.Joint ? null : Of(owner).For(AudienceOf(recipient));
+    /// <summary>Whether giving <paramref name="owner"/>'s data to <paramref name="recipient"/> is a release: it is,
+    /// to anyone of the other nation and to the joint centre.</summary>
+    public static bool IsRelease(Identity recipient, Nation owner) => recipient.Nation != owner || recipient.Role == Role.Joint;
+
+    /// <summary>The terms <paramref name="recipient"/> is given <paramref name="owner"/>'s data under when that is a
+    /// release; null when it is withheld.</summary>
+    public ReleaseTerms? TermsFor(Identity recipient, Nation owner) => Of(owner).For(AudienceOf(recipient));
 
     /// <summary>The record as <paramref name="recipient"/> receives it at <paramref name="now"/>; null when the policy
-    /// withholds it (an unpaired unit's position, or a position not yet past its delay). Alerts are never delayed: they
-    /// are for acting on.</summary>
+    /// withholds it (from this audience altogether, an unpaired unit's position, or a position not yet past its
+    /// delay). Alerts are never delayed: they are for acting on.</summary>
     public JournalRecord? Release(Identity recipient, JournalRecord record, DateTimeOffset now)
     {
-        if (OwnerOf(record.Event) is not { } owner || TermsFor(recipient, owner) is not { } terms || terms == ReleaseTerms.Exact) return record;
+        if (OwnerOf(record.Event) is not { } owner || !IsRelease(recipient, owner)) return record;
+        if (TermsFor(recipient, owner) is not { } terms) return null;
+        if (terms.IsExact) return record;
         HubEvent? released = record.Event switch
         {
             PositionRecorded position when record.RecordedAt + terms.Delay <= now => Release(position, terms),
@@ -139,9 +160,12 @@ public sealed class SharingPolicy
         return released is null ? null : record with { Event = released };
     }
 
-    /// <summary>The alert as <paramref name="recipient"/> receives it.</summary>
-    public AlertInfo Release(Identity recipient, AlertInfo alert) =>
-        TermsFor(recipient, alert.RaisedByNation) is { } terms && terms != ReleaseTerms.Exact ? Release(alert, terms) : alert;
+    /// <summary>The alert as <paramref name="recipient"/> receives it; null when it is withheld.</summary>
+    public AlertInfo? Release(Identity recipient, AlertInfo alert) =>
+        !IsRelease(recipient, alert.RaisedByNation) ? alert
+        : TermsFor(recipient, alert.RaisedByNation) is not { } terms ? null
+        : terms.IsExact ? alert
+        : Release(alert, terms);
 
     private static PositionRecorded? Release(PositionRecorded position, ReleaseTerms terms)
     {
@@ -191,7 +215,8 @@ public sealed class SharingPolicy
     /// <summary>What is wrong with the policy, naming the setting, or null.</summary>
     public string? Validate() =>
         Enum.GetValues<Nation>()
-            .SelectMany(n => Enum.GetValues<Audience>().Select(a => Of(n).For(a).Validate($"{Section}:{n}:{a}")))
+            .SelectMany(n => new[] { (Of(n).Partner, "Partner"), (Of(n).Commands, "Commands"), (Of(n).Joint, "Joint"), (Of(n).Reviewers, "Reviewers") }
+                .Select(a => a.Item1.Validate($"{Section}:{n}:{a.Item2}")))
             .FirstOrDefault(error => error is not null);
 
     public override string ToString() => $"US releases {US}. MX releases {MX}.";

@@ -26,14 +26,18 @@ internal static class AlertRequests
     public static Alert Reply(Releases releases, Identity caller, AlertChanged changed) =>
         AlertMapper.ToProto(changed with { Alert = releases.Deliver(caller, changed.Alert, "reply") ?? changed.Alert });
 
-    public static Task<AlertChanged> ActAsync(IGrainFactory grains, Identity caller, AlertAction action)
+    /// <summary>Acts on an alert the caller is given; whether it may act at all, the alert grain decides.</summary>
+    public static async Task<AlertChanged> ActAsync(IGrainFactory grains, Releases releases, Identity caller, string alertId, Func<IAlertGrain, Task<AlertChanged>> act)
     {
-        var alert = grains.Alert(AlertId.Parse(action.AlertId));
-        return action.Kind switch
-        {
-            AlertAction.Types.Kind.Acknowledge => alert.Acknowledge(caller),
-            AlertAction.Types.Kind.Respond => alert.Respond(caller),
-            _ => throw new Grains.DomainValidationException("kind", "an alert action is acknowledge or respond."),
-        };
+        var alert = grains.Alert(AlertId.Parse(alertId));
+        releases.DemandGiven(caller, await alert.GetAlert());
+        return await act(alert);
     }
+
+    public static Task<AlertChanged> ActAsync(IGrainFactory grains, Releases releases, Identity caller, AlertAction action) => action.Kind switch
+    {
+        AlertAction.Types.Kind.Acknowledge => ActAsync(grains, releases, caller, action.AlertId, a => a.Acknowledge(caller)),
+        AlertAction.Types.Kind.Respond => ActAsync(grains, releases, caller, action.AlertId, a => a.Respond(caller)),
+        _ => throw new Grains.DomainValidationException("kind", "an alert action is acknowledge or respond."),
+    };
 }

@@ -142,19 +142,20 @@ internal sealed class CommandGrpcService(
     public override async Task<Alert> AcknowledgeAlert(AlertRequest request, ServerCallContext context)
     {
         var caller = CallerAuthentication.Of(context);
-        return AlertRequests.Reply(releases, caller, await grains.Alert(AlertId.Parse(request.AlertId)).Acknowledge(caller));
+        return AlertRequests.Reply(releases, caller, await AlertRequests.ActAsync(grains, releases, caller, request.AlertId, a => a.Acknowledge(caller)));
     }
 
     public override async Task<Alert> RespondToAlert(AlertRequest request, ServerCallContext context)
     {
         var caller = CallerAuthentication.Of(context);
-        return AlertRequests.Reply(releases, caller, await grains.Alert(AlertId.Parse(request.AlertId)).Respond(caller));
+        return AlertRequests.Reply(releases, caller, await AlertRequests.ActAsync(grains, releases, caller, request.AlertId, a => a.Respond(caller)));
     }
 
     public override async Task<Alert> ResolveAlert(ResolveAlertRequest request, ServerCallContext context)
     {
         var caller = CallerAuthentication.Of(context);
-        return AlertRequests.Reply(releases, caller, await grains.Alert(AlertId.Parse(request.AlertId)).Resolve(caller, AlertMapper.ToDomain(request.Outcome)));
+        return AlertRequests.Reply(
+            releases, caller, await AlertRequests.ActAsync(grains, releases, caller, request.AlertId, a => a.Resolve(caller, AlertMapper.ToDomain(request.Outcome))));
     }
 
     public override async Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context)

@@ -149,7 +149,7 @@ internal sealed class PatrolGrpcService(
 
     private Task<HubMessage> AlertRequestAsync(Identity caller, UnitMessage message) => message.BodyCase == UnitMessage.BodyOneofCase.RaiseAlert
         ? ReplyAsync(caller, message.RaiseAlert.RequestId, () => AlertRequests.RaiseAsync(grains, limits, caller, message.RaiseAlert))
-        : ReplyAsync(caller, message.AlertAction.RequestId, () => AlertRequests.ActAsync(grains, caller, message.AlertAction));
+        : ReplyAsync(caller, message.AlertAction.RequestId, () => AlertRequests.ActAsync(grains, releases, caller, message.AlertAction));
 
     /// <summary>Records the positions waiting, acknowledging each once durable; the first the grain will not take in a
     /// batch goes alone, to be acknowledged as a repeat or refused with what is wrong.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using PatrolHub.Grains;
 using PatrolHub.Grains.Alerts;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
@@ -44,18 +45,28 @@ public sealed partial class Releases : BackgroundService
         if (!Access.Sees(recipient, record.Event)) return null;
         var policy = _policy;
         var released = policy.Release(recipient, record, asOf ?? _time.GetUtcNow());
-        if (released is not null && SharingPolicy.OwnerOf(record.Event) is { } owner && policy.TermsFor(recipient, owner) is { } terms)
-            _audit.Released(owner, recipient, channel, record.Event.Keys().Sector, record.Cursor, terms);
+        if (released is not null && SharingPolicy.OwnerOf(record.Event) is { } owner && SharingPolicy.IsRelease(recipient, owner))
+            _audit.Released(owner, recipient, channel, record.Event.Keys().Sector, record.Cursor, policy.TermsFor(recipient, owner)!);
         return released;
     }
 
-    /// <summary>The alert as it stands, as <paramref name="recipient"/> is given it; null when it may not see it.</summary>
+    /// <summary>The alert as it stands, as <paramref name="recipient"/> is given it; null when it is not given it.</summary>
     public AlertInfo? Deliver(Identity recipient, AlertInfo alert, string channel)
     {
         if (!Access.Sees(recipient, alert)) return null;
         var policy = _policy;
-        if (policy.TermsFor(recipient, alert.RaisedByNation) is { } terms) _audit.Released(alert.RaisedByNation, recipient, channel, alert.Sector, 0, terms);
-        return policy.Release(recipient, alert);
+        var released = policy.Release(recipient, alert);
+        if (released is not null && SharingPolicy.IsRelease(recipient, alert.RaisedByNation))
+            _audit.Released(alert.RaisedByNation, recipient, channel, alert.Sector, 0, policy.TermsFor(recipient, alert.RaisedByNation)!);
+        return released;
+    }
+
+    /// <summary>Refuses to let <paramref name="actor"/> act on an alert the policy withholds from it: nobody acts on
+    /// what it is not given. (Whether it may act at all is the matrix's to say, in the alert grain.)</summary>
+    public void DemandGiven(Identity actor, AlertInfo alert)
+    {
+        if (Access.Sees(actor, alert) && _policy.Release(actor, alert) is null)
+            throw new DomainPermissionException($"{actor.Name} may not act on alert {alert.Id}; {alert.RaisedByNation}'s sharing policy withholds its alerts from {actor.Name}.");
     }
 
     /// <summary>How long after it was recorded <paramref name="recipient"/> may be given the record: a position of a
@@ -64,7 +75,8 @@ public sealed partial class Releases : BackgroundService
         record.Event is PositionRecorded position ? DelayOf(position.Unit.Nation, recipient) : TimeSpan.Zero;
 
     /// <summary>The delay <paramref name="nation"/> puts on its positions for <paramref name="recipient"/>.</summary>
-    public TimeSpan DelayOf(Nation nation, Identity recipient) => _policy.TermsFor(recipient, nation)?.Delay ?? TimeSpan.Zero;
+    public TimeSpan DelayOf(Nation nation, Identity recipient) =>
+        SharingPolicy.IsRelease(recipient, nation) ? _policy.TermsFor(recipient, nation)?.Delay ?? TimeSpan.Zero : TimeSpan.Zero;
 
     /// <summary>A sector's status at <paramref name="at"/> as <paramref name="recipient"/> is given it: the units whose
     /// positions it is released, as released, where a nation delays its positions as they stood that long before, and
