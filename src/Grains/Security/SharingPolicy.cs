@@ -46,7 +46,7 @@ public sealed record ReleaseTerms
     public TimeSpan Delay => TimeSpan.FromSeconds(DelaySeconds);
 
     /// <summary>Released as recorded: nothing to mark on what is given.</summary>
-    public bool IsExact => this == new ReleaseTerms { Release = true };
+    public bool IsExact => Release == true && CoarsenMetres == 0 && DelaySeconds == 0 && !HiddenWhenUnpaired && !WithholdMotion && !WithholdText;
 
     public override string ToString()
     {

@@ -1,6 +1,7 @@
 using PatrolHub.Grains.Geo;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Live;
 using PatrolHub.Grains.Pairs;
 using PatrolHub.Grains.Telemetry;
 
@@ -18,6 +19,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
     /// told of every partner position. Drift warnings look at minutes, so seconds of lag do not matter.</summary>
     private static readonly TimeSpan PartnerChainageAge = TimeSpan.FromSeconds(5);
     private UnitId _id;
+    private ISectorLogGrain _log = null!;
     private JournalRecord? _last;
     private PairInfo? _pair;
     private double? _partnerChainageKm;
@@ -28,6 +30,8 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = UnitId.Parse(this.GetPrimaryKeyString());
+        // Held, not looked up per report: resolving a grain reference reflects over the interface each time.
+        _log = GrainFactory.SectorLog(_id.Sector);
         _last = await LatestPositionAsync(_id);
         var sector = GrainFactory.Sector(_id.Sector);
         _pair = await sector.ActivePairOf(_id);
@@ -65,7 +69,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
         }
 
         if (events.Count == 0) return [];
-        var records = await GrainFactory.SectorLog(_id.Sector).AppendMany(events);
+        var records = await _log.AppendMany(events);
         _last = records[^1];
         HubMetrics.PositionsAccepted.Add(records.Count);
         return [.. records.Select(r => new PositionAck(((PositionRecorded)r.Event).Report.Sequence, r.Cursor, r.RecordedAt))];

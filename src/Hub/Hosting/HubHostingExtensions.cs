@@ -31,8 +31,9 @@ public static partial class HubHostingExtensions
         string? createdPki = null;
         var certificates = HubCertificates.Load(hub, certificateOptions, folder => createdPki = folder);
         var security = builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
-        // Each nation's sharing policy: in the settings, or in DATA/sharing.json, which the hub watches for changes.
-        builder.Configuration.AddJsonFile(Path.GetFullPath(Path.Combine(Directory.CreateDirectory(hub.DataPath).FullName, Releases.FileName)), optional: true, reloadOnChange: true);
+        // Each nation's sharing policy: in the settings, or in DATA/sharing.json, which Releases looks at for changes (a
+        // file watcher on the data folder would wake on every journal write).
+        builder.Configuration.AddJsonFile(Releases.PathIn(hub.DataPath), optional: true, reloadOnChange: false);
         var sharing = builder.Configuration.GetSection(SharingPolicy.Section).Get<SharingPolicy>() ?? new SharingPolicy();
         if (sharing.Validate() is { } sharingError) throw new OptionsValidationException(SharingPolicy.Section, typeof(SharingPolicy), [sharingError]);
         builder.Services.AddOptions<SharingPolicy>().BindConfiguration(SharingPolicy.Section);

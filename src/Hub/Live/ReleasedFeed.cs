@@ -67,9 +67,10 @@ public sealed class ReleasedFeed(FeedSubscription subscription, Identity viewer,
                 }
                 else if (record.Cursor > _cursor)
                 {
-                    Volatile.Write(ref _cursor, record.Cursor);
                     if (releases.Deliver(viewer, record, channel) is { } released)
                         await deliver(new Given(released, record, false, record.Cursor, Volatile.Read(ref _delayedCursor)), stop.Token);
+                    // Only once it is handed over: the other lane reports this cursor too.
+                    Volatile.Write(ref _cursor, record.Cursor);
                 }
             }
         }
@@ -89,9 +90,9 @@ public sealed class ReleasedFeed(FeedSubscription subscription, Identity viewer,
             TimeSpan wait;
             while ((wait = record.RecordedAt + releases.DelayFor(viewer, record) - time.GetUtcNow()) > TimeSpan.Zero)
                 await Task.Delay(wait, time, cancellationToken);
-            Volatile.Write(ref _delayedCursor, record.Cursor);
             if (releases.Deliver(viewer, record, channel) is { } released)
                 await deliver(new Given(released, record, true, Volatile.Read(ref _cursor), record.Cursor), cancellationToken);
+            Volatile.Write(ref _delayedCursor, record.Cursor);
         }
     }
 }

@@ -6,6 +6,7 @@ using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Security;
 using PatrolHub.Grains.Sectors;
 using PatrolHub.Grains.Units;
+using PatrolHub.Hub.Hosting;
 using PatrolHub.Hub.Mapping;
 
 namespace PatrolHub.Hub.Security;
@@ -23,18 +24,29 @@ public sealed partial class Releases : BackgroundService
     /// <summary>The file each nation's policy may be written in, under the data path.</summary>
     public const string FileName = "sharing.json";
 
+    /// <summary>How often the policy file is looked at for changes.</summary>
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
+
     private readonly IOptionsMonitor<SharingPolicy> _monitor;
+    private readonly IConfiguration _configuration;
+    private readonly string _file;
     private readonly IJournal _journal;
     private readonly SecurityAudit _audit;
     private readonly TimeProvider _time;
     private readonly ILogger<Releases> _logger;
     private SharingPolicy _policy;
 
-    public Releases(IOptionsMonitor<SharingPolicy> monitor, IJournal journal, SecurityAudit audit, TimeProvider time, ILogger<Releases> logger)
+    public Releases(
+        IOptionsMonitor<SharingPolicy> monitor, IConfiguration configuration, IOptions<HubOptions> hub, IJournal journal, SecurityAudit audit, TimeProvider time,
+        ILogger<Releases> logger)
     {
-        (_monitor, _journal, _audit, _time, _logger) = (monitor, journal, audit, time, logger);
+        (_monitor, _configuration, _journal, _audit, _time, _logger) = (monitor, configuration, journal, audit, time, logger);
+        _file = PathIn(hub.Value.DataPath);
         _policy = monitor.CurrentValue;
     }
+
+    /// <summary>Where the policy file is for a hub with its data in <paramref name="dataPath"/>.</summary>
+    public static string PathIn(string dataPath) => Path.GetFullPath(Path.Combine(dataPath, FileName));
 
     public SharingPolicy Policy => _policy;
 
@@ -113,14 +125,28 @@ public sealed partial class Releases : BackgroundService
             new JournalQuery(SecurityEvent.Kind) { Sector = SecurityEvent.Log, Subject = SecurityEvent.SharingPolicy, Last = 1 }, stoppingToken);
         if ((last.SingleOrDefault()?.Event as SecurityEvent)?.Detail != _policy.ToString()) Audit(_policy, "in force");
         using var changes = _monitor.OnChange(Changed);
+        using var timer = new PeriodicTimer(CheckInterval, _time);
+        var seen = Stamp();
         try
         {
-            await Task.Delay(Timeout.InfiniteTimeSpan, _time, stoppingToken);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                if (Stamp() == seen) continue;
+                seen = Stamp();
+                // Reading the settings again tells the options monitor, and so Changed, of the new policy.
+                ((IConfigurationRoot)_configuration).Reload();
+            }
         }
         catch (OperationCanceledException)
         {
             // Stopping.
         }
+    }
+
+    private (DateTime, long) Stamp()
+    {
+        var file = new FileInfo(_file);
+        return file.Exists ? (file.LastWriteTimeUtc, file.Length) : default;
     }
 
     private void Changed(SharingPolicy policy)

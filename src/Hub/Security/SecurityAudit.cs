@@ -19,7 +19,7 @@ public sealed partial class SecurityAudit(IGrainFactory grains, TimeProvider tim
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _flushing = new(1, 1);
     private Dictionary<(string Action, string Subject, string Detail), Gathered> _gathered = [];
-    private Dictionary<(Nation Owner, string To, string Channel, SectorId Sector, ReleaseTerms Terms), Release> _released = [];
+    private Dictionary<ReleaseKey, Release> _released = [];
     private int _overflow;
 
     public void Record(string action, Identity subject, string detail, params Nation[] also) =>
@@ -45,10 +45,10 @@ public sealed partial class SecurityAudit(IGrainFactory grains, TimeProvider tim
     /// names the partner it went to.</summary>
     public void Released(Nation owner, Identity recipient, string channel, SectorId sector, long cursor, ReleaseTerms terms)
     {
-        var to = recipient.Role == Role.Unit ? $"{recipient.Nation} partners in {recipient.Unit!.Value.Sector}" : recipient.Name;
+        // On every delivery to a partner: the key is built without allocating, and named when recorded.
+        var key = new ReleaseKey(owner, recipient.Role == Role.Unit ? null : recipient, recipient.Nation, channel, sector, terms);
         lock (_lock)
         {
-            var key = (owner, to, channel, sector, terms);
             if (_released.TryGetValue(key, out var release)) release.Add(cursor);
             else if (_released.Count < MaxDistinct) _released[key] = new Release(cursor, time.GetUtcNow());
             else _overflow++;
@@ -88,7 +88,7 @@ public sealed partial class SecurityAudit(IGrainFactory grains, TimeProvider tim
     private async Task FlushGatheredAsync()
     {
         Dictionary<(string Action, string Subject, string Detail), Gathered> gathered;
-        Dictionary<(Nation Owner, string To, string Channel, SectorId Sector, ReleaseTerms Terms), Release> released;
+        Dictionary<ReleaseKey, Release> released;
         int overflow;
         lock (_lock)
         {
@@ -99,7 +99,7 @@ public sealed partial class SecurityAudit(IGrainFactory grains, TimeProvider tim
 
         var events = gathered.Select(g => new SecurityEvent(g.Key.Action, g.Key.Subject, g.Value.Nations, g.Key.Detail, g.Value.Count, g.Value.First)).ToList();
         events.AddRange(released.Select(r => new SecurityEvent(
-            SecurityEvent.Released, r.Key.To, [r.Key.Owner],
+            SecurityEvent.Released, r.Key.Recipient?.Name ?? $"{r.Key.RecipientNation} partners in {r.Key.Sector}", [r.Key.Owner],
             $"{r.Value.Count} records of {r.Key.Owner} units in {r.Key.Sector} by {r.Key.Channel}{r.Value.Cursors}, {r.Key.Terms}",
             r.Value.Count, r.Value.First)));
         if (overflow > 0)
@@ -116,6 +116,9 @@ public sealed partial class SecurityAudit(IGrainFactory grains, TimeProvider tim
             Log.Unrecorded(logger, e, events.Count);
         }
     }
+
+    /// <summary>Whose data went to whom, how and under what terms; partners (units) are one recipient per nation and sector.</summary>
+    private readonly record struct ReleaseKey(Nation Owner, Identity? Recipient, Nation RecipientNation, string Channel, SectorId Sector, ReleaseTerms Terms);
 
     private sealed class Release(long cursor, DateTimeOffset first)
     {
