@@ -35,6 +35,7 @@ public sealed partial class Releases : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<Releases> _logger;
     private SharingPolicy _policy;
+    private (DateTime, long) _seen;
 
     public Releases(
         IOptionsMonitor<SharingPolicy> monitor, IConfiguration configuration, IOptions<HubOptions> hub, IJournal journal, SecurityAudit audit, TimeProvider time,
@@ -43,6 +44,8 @@ public sealed partial class Releases : BackgroundService
         (_monitor, _configuration, _journal, _audit, _time, _logger) = (monitor, configuration, journal, audit, time, logger);
         _file = PathIn(hub.Value.DataPath);
         _policy = monitor.CurrentValue;
+        // As the settings were read: a change from here on is a change to take in.
+        _seen = Stamp();
     }
 
     /// <summary>Where the policy file is for a hub with its data in <paramref name="dataPath"/>.</summary>
@@ -126,13 +129,12 @@ public sealed partial class Releases : BackgroundService
         if ((last.SingleOrDefault()?.Event as SecurityEvent)?.Detail != _policy.ToString()) Audit(_policy, "in force");
         using var changes = _monitor.OnChange(Changed);
         using var timer = new PeriodicTimer(CheckInterval, _time);
-        var seen = Stamp();
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (Stamp() == seen) continue;
-                seen = Stamp();
+                if (Stamp() == _seen) continue;
+                _seen = Stamp();
                 // Reading the settings again tells the options monitor, and so Changed, of the new policy.
                 ((IConfigurationRoot)_configuration).Reload();
             }
