@@ -9,8 +9,6 @@ namespace PatrolHub.Grains.Journal;
 /// only one record at each cursor.</summary>
 internal static class SqliteSchema
 {
-    public static readonly HashSet<string> Kinds = [PositionRecorded.Kind, PairChanged.Kind, AlertChanged.Kind, DriftWarning.Kind, Security.SecurityEvent.Kind];
-
     /// <summary>The schema version this build writes; a file of a newer version is refused.</summary>
     private const int Version = 3;
 
