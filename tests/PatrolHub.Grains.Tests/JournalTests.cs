@@ -13,10 +13,12 @@ public sealed class JournalTests
     private static readonly UnitId Mx = UnitId.Parse("MX-TCA-0001");
     private static readonly DateTimeOffset At = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
 
-    [Fact]
-    public async Task Each_sector_has_its_own_gap_free_cursors_and_hash_chain()
+    [Theory]
+    [InlineData(TempJournal.Sqlite)]
+    [InlineData(TempJournal.Postgres)]
+    public async Task Each_sector_has_its_own_gap_free_cursors_and_hash_chain(string store)
     {
-        await using var temp = new TempJournal();
+        await using var temp = new TempJournal(store);
         var yumUnit = UnitId.Parse("US-YUM-0001");
         var tca = await AppendAsync(temp.Journal, Tca, LogHead.Empty, Enumerable.Range(1, 5).Select(i => Events.Position(Us, i)));
         var yum = await AppendAsync(temp.Journal, Yum, LogHead.Empty, Enumerable.Range(1, 3).Select(i => Events.Position(yumUnit, i)));
@@ -28,10 +30,12 @@ public sealed class JournalTests
         Assert.Equal([1, 2, 3], await ChainAsync(temp, Yum));
     }
 
-    [Fact]
-    public async Task An_append_that_does_not_follow_the_head_is_refused_and_stores_nothing()
+    [Theory]
+    [InlineData(TempJournal.Sqlite)]
+    [InlineData(TempJournal.Postgres)]
+    public async Task An_append_that_does_not_follow_the_head_is_refused_and_stores_nothing(string store)
     {
-        await using var temp = new TempJournal();
+        await using var temp = new TempJournal(store);
         var head = await AppendAsync(temp.Journal, Tca, LogHead.Empty, [Events.Position(Us, 1)]);
 
         // A second writer that still thinks the log is empty, and one that has the right cursor but another chain.
@@ -45,10 +49,12 @@ public sealed class JournalTests
         Assert.Equal([1, 2], await ChainAsync(temp, Tca));
     }
 
-    [Fact]
-    public async Task Appended_records_survive_a_reopen()
+    [Theory]
+    [InlineData(TempJournal.Sqlite)]
+    [InlineData(TempJournal.Postgres)]
+    public async Task Appended_records_survive_a_reopen(string store)
     {
-        await using var temp = new TempJournal();
+        await using var temp = new TempJournal(store);
         var records = SealAll(LogHead.Empty, [Events.Position(Us, 1, partner: Mx)]);
         await temp.Journal.AppendAsync(Tca, LogHead.Empty, records);
         await temp.ReopenAsync();
@@ -58,10 +64,12 @@ public sealed class JournalTests
         Assert.Equal(records[0].Record, read);
     }
 
-    [Fact]
-    public async Task A_feed_reads_only_what_is_addressed_to_it_between_two_cursors()
+    [Theory]
+    [InlineData(TempJournal.Sqlite)]
+    [InlineData(TempJournal.Postgres)]
+    public async Task A_feed_reads_only_what_is_addressed_to_it_between_two_cursors(string store)
     {
-        await using var temp = new TempJournal();
+        await using var temp = new TempJournal(store);
         var other = UnitId.Parse("US-TCA-0002");
         HubEvent[] events =
         [
@@ -77,6 +85,81 @@ public sealed class JournalTests
         Assert.Empty(await temp.Journal.ReadFeedAsync(Feed.ForUnit(other), 0));
         Assert.Equal(7, (await temp.Journal.ReadFeedAsync(Feed.ForSector(Tca), 0)).Count);
         Assert.Empty(await temp.Journal.ReadFeedAsync(Feed.ForSector(Yum), 0));
+    }
+
+    [Fact]
+    public async Task Two_silos_writing_one_sector_at_once_cannot_fork_its_chain_in_PostgreSQL()
+    {
+        await using var temp = new TempJournal(TempJournal.Postgres);
+        await using var other = temp.OpenAnother();
+        var head = await AppendAsync(temp.Journal, Tca, LogHead.Empty, [Events.Position(Us, 1)]);
+
+        // Both writers hold the same head and append a record 2 of their own at the same moment.
+        var appends = await Task.WhenAll(
+            Outcome(temp.Journal.AppendAsync(Tca, head, SealAll(head, [Events.Position(Us, 2)]))),
+            Outcome(other.AppendAsync(Tca, head, SealAll(head, [Events.Position(Mx, 2)]))));
+        Assert.Single(appends, e => e is null);
+        Assert.Contains("another writer appended first", Assert.IsType<LogConflictException>(Assert.Single(appends, e => e is not null)).Message, StringComparison.Ordinal);
+
+        // The loser reads the head again and appends after the winner: one unbroken chain.
+        var winner = await other.ReadHeadAsync(Tca);
+        await AppendAsync(other, Tca, winner, [Events.Position(Mx, 3)]);
+        Assert.Equal([1, 2, 3], await ChainAsync(temp, Tca));
+
+        static async Task<Exception?> Outcome(Task append)
+        {
+            try
+            {
+                await append;
+                return null;
+            }
+            catch (LogConflictException e)
+            {
+                return e;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task When_PostgreSQL_drops_the_connection_an_append_fails_and_the_next_one_succeeds()
+    {
+        await using var temp = new TempJournal(TempJournal.Postgres);
+        var head = await AppendAsync(temp.Journal, Tca, LogHead.Empty, [Events.Position(Us, 1)]);
+
+        // The server ends every session of the journal's database, the writer's among them, as a restarted server would.
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(temp.ConnectionString).Database;
+        await using (var admin = new Npgsql.NpgsqlConnection(Environment.GetEnvironmentVariable("PATROLHUB_POSTGRES")))
+        {
+            await admin.OpenAsync();
+            await using var kill = new Npgsql.NpgsqlCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = @db", admin);
+            kill.Parameters.AddWithValue("db", database!);
+            Assert.True((long)(await kill.ExecuteScalarAsync())! >= 1);
+        }
+
+        var records = SealAll(head, [Events.Position(Us, 2)]);
+        await Assert.ThrowsAsync<JournalUnavailableException>(() => temp.Journal.AppendAsync(Tca, head, records));
+        await temp.Journal.AppendAsync(Tca, head, records);
+        Assert.Equal([1, 2], await ChainAsync(temp, Tca));
+    }
+
+    [Fact]
+    public async Task A_PostgreSQL_journal_of_a_newer_schema_or_out_of_reach_is_refused_with_a_clear_message()
+    {
+        await using var temp = new TempJournal(TempJournal.Postgres);
+        await using (var connection = new Npgsql.NpgsqlConnection(temp.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand("INSERT INTO patrolhub_schema (version) VALUES (99)", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var newer = await Assert.ThrowsAsync<InvalidOperationException>(temp.ReopenAsync);
+        Assert.EndsWith("was written by a newer hub (schema 99; this hub knows 1).", newer.Message, StringComparison.Ordinal);
+
+        var away = Assert.Throws<InvalidOperationException>(() => new PostgresJournal(
+            Microsoft.Extensions.Options.Options.Create(new JournalOptions { Store = TempJournal.Postgres, ConnectionString = "Host=127.0.0.1;Port=1;Database=patrolhub;Username=patrolhub;Timeout=2" }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresJournal>.Instance));
+        Assert.StartsWith("The PostgreSQL journal 'patrolhub' on 127.0.0.1:1 cannot be reached or read:", away.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -111,31 +194,26 @@ public sealed class JournalTests
         return [.. sealedRecords];
     }
 
-    private static async Task<LogHead> AppendAsync(SqliteJournal journal, SectorId sector, LogHead head, IEnumerable<HubEvent> events)
+    private static async Task<LogHead> AppendAsync(SqlJournal journal, SectorId sector, LogHead head, IEnumerable<HubEvent> events)
     {
         var records = SealAll(head, events);
         await journal.AppendAsync(sector, head, records);
         return records[^1].Head;
     }
 
-    /// <summary>The sector's cursors in order, after checking every record's hash against its predecessor's from genesis.</summary>
+    /// <summary>The sector's cursors in order, after checking every record's hash against its predecessor's from genesis,
+    /// from the rows as the store holds them.</summary>
     private static async Task<List<long>> ChainAsync(TempJournal temp, SectorId sector)
     {
-        await using var connection = new SqliteConnection($"Data Source={temp.Path}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT cursor, recorded_at, kind, payload, prev_hash, hash FROM journal WHERE sector = $sector ORDER BY cursor";
-        command.Parameters.AddWithValue("$sector", sector.Value);
-        await using var reader = await command.ExecuteReaderAsync();
         var previous = new byte[32];
         var cursors = new List<long>();
-        while (await reader.ReadAsync())
+        foreach (var link in await temp.Journal.ReadChainAsync(sector, 0, int.MaxValue))
         {
-            Assert.Equal(previous, (byte[])reader["prev_hash"]);
-            var hash = JournalSerializer.Hash(previous, sector, reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3));
-            Assert.Equal(hash, (byte[])reader["hash"]);
+            Assert.Equal(previous, link.PreviousHash);
+            var hash = JournalSerializer.Hash(previous, sector, link.Cursor, link.RecordedAtMicros, link.Kind, link.Payload);
+            Assert.Equal(hash, link.Hash);
             previous = hash;
-            cursors.Add(reader.GetInt64(0));
+            cursors.Add(link.Cursor);
         }
 
         return cursors;

@@ -7,13 +7,15 @@ namespace PatrolHub.Grains.Tests;
 
 public sealed class RestartTests
 {
-    [Fact]
-    public async Task Pairs_positions_and_sequences_come_back_from_the_journal()
+    [Theory]
+    [InlineData(TempJournal.Sqlite)]
+    [InlineData(TempJournal.Postgres)]
+    public async Task Pairs_positions_and_sequences_come_back_from_the_journal(string store)
     {
         var tca = new SectorId("TCA");
         var (us, mx) = (UnitId.Parse("US-TCA-0101"), UnitId.Parse("MX-TCA-0101"));
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var temp = new TempJournal();
+        await using var temp = new TempJournal(store);
         PairId pairId;
         await using (var cluster = await ClusterFixture.StartAsync(temp.Journal, time))
         {
@@ -41,12 +43,14 @@ public sealed class RestartTests
         }
     }
 
-    [Fact]
-    public async Task A_pending_escalation_survives_a_restart_and_fires_on_time()
+    [Theory]
+    [InlineData(TempJournal.Sqlite)]
+    [InlineData(TempJournal.Postgres)]
+    public async Task A_pending_escalation_survives_a_restart_and_fires_on_time(string store)
     {
         var rgv = new SectorId("RGV");
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
-        await using var temp = new TempJournal();
+        await using var temp = new TempJournal(store);
         Alerts.AlertInfo raised;
         await using (var cluster = await ClusterFixture.StartAsync(temp.Journal, time))
         {
@@ -72,13 +76,15 @@ public sealed class RestartTests
         }
     }
 
-    [Fact]
-    public async Task After_a_restart_a_sector_holds_only_its_open_alerts_and_numbers_on_from_the_journal()
+    [Theory]
+    [InlineData(TempJournal.Sqlite)]
+    [InlineData(TempJournal.Postgres)]
+    public async Task After_a_restart_a_sector_holds_only_its_open_alerts_and_numbers_on_from_the_journal(string store)
     {
         var elc = new SectorId("ELC");
         var command = new Identity(Role.Command, Nation.US, Sector: elc);
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
-        await using var temp = new TempJournal();
+        await using var temp = new TempJournal(store);
         await using (var cluster = await ClusterFixture.StartAsync(temp.Journal, time))
         {
             var raised = new List<Alerts.AlertInfo>();

@@ -1,25 +1,59 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using PatrolHub.Grains.Journal;
 
 namespace PatrolHub.Grains.Tests;
 
-/// <summary>A real SQLite journal in a fresh folder, deleted afterwards.</summary>
+/// <summary>
+/// A real journal, fresh and deleted afterwards: a SQLite file in a new folder, or (store "postgres") a new database on
+/// the PostgreSQL server PATROLHUB_POSTGRES names, which <c>scripts/services.sh start</c> starts and <c>.ci/run</c> sets.
+/// </summary>
 public sealed class TempJournal : IAsyncDisposable
 {
-    public TempJournal()
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    private readonly string? _database;
+    private readonly string? _connectionString;
+
+    public TempJournal(string store = Sqlite)
     {
         Folder = Directory.CreateTempSubdirectory("patrolhub-journal-").FullName;
+        if (store == Postgres)
+        {
+            var server = Environment.GetEnvironmentVariable("PATROLHUB_POSTGRES")
+                ?? throw new InvalidOperationException(
+                    "This test needs PostgreSQL: run 'eval \"$(scripts/services.sh start)\"' first (.ci/run does), which sets PATROLHUB_POSTGRES.");
+            _database = $"patrolhub_test_{Guid.NewGuid():N}";
+            using (var connection = new NpgsqlConnection(server))
+            {
+                connection.Open();
+                using var create = new NpgsqlCommand($"CREATE DATABASE {_database}", connection);
+                create.ExecuteNonQuery();
+            }
+
+            _connectionString = new NpgsqlConnectionStringBuilder(server) { Database = _database }.ConnectionString;
+        }
+
         Journal = Open();
     }
 
     public string Folder { get; }
 
+    /// <summary>The SQLite file, for a SQLite journal.</summary>
     public string Path => System.IO.Path.Combine(Folder, "journal.db");
 
-    public SqliteJournal Journal { get; private set; }
+    public SqlJournal Journal { get; private set; }
 
-    /// <summary>Closes and opens the same file again, as a restarted hub would.</summary>
+    /// <summary>The PostgreSQL database's connection string, for a PostgreSQL journal.</summary>
+    public string? ConnectionString => _connectionString;
+
+    /// <summary>A second journal on the same PostgreSQL database: another silo's.</summary>
+    public SqlJournal OpenAnother() =>
+        new PostgresJournal(Options.Create(new JournalOptions { Store = Postgres, ConnectionString = _connectionString }), NullLogger<PostgresJournal>.Instance);
+
+    /// <summary>Closes and opens the same store again, as a restarted hub would.</summary>
     public async Task ReopenAsync()
     {
         await Journal.DisposeAsync();
@@ -31,7 +65,15 @@ public sealed class TempJournal : IAsyncDisposable
         await Journal.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(Folder, recursive: true);
+        if (_database is null) return;
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(Environment.GetEnvironmentVariable("PATROLHUB_POSTGRES"));
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE {_database} WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
     }
 
-    private SqliteJournal Open() => new(Options.Create(new JournalOptions { Path = Path }), NullLogger<SqliteJournal>.Instance);
+    private SqlJournal Open() => _connectionString is null
+        ? new SqliteJournal(Options.Create(new JournalOptions { Path = Path }), NullLogger<SqliteJournal>.Instance)
+        : new PostgresJournal(Options.Create(new JournalOptions { Store = Postgres, ConnectionString = _connectionString }), NullLogger<PostgresJournal>.Instance);
 }

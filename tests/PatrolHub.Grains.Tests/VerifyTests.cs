@@ -13,10 +13,12 @@ public sealed class VerifyTests
     private static readonly SectorId Tca = new("TCA");
     private static readonly UnitId Us = UnitId.Parse("US-TCA-0001");
 
-    [Fact]
-    public async Task An_untouched_record_verifies_and_agrees_with_its_signed_checkpoint()
+    [Theory]
+    [InlineData(TempJournal.Sqlite)]
+    [InlineData(TempJournal.Postgres)]
+    public async Task An_untouched_record_verifies_and_agrees_with_its_signed_checkpoint(string store)
     {
-        await using var temp = await RecordAsync(20);
+        await using var temp = await RecordAsync(20, store);
         using var hub = SelfSigned("CN=PatrolHub hub");
         await temp.Journal.AddCheckpointAsync(Checkpoint.Sign(Tca, await temp.Journal.ReadHeadAsync(Tca), DateTimeOffset.UtcNow, hub));
 
@@ -106,10 +108,12 @@ public sealed class VerifyTests
         }
     }
 
-    [Fact]
-    public async Task A_checkpoint_signed_by_another_key_is_not_believed()
+    [Theory]
+    [InlineData(TempJournal.Sqlite)]
+    [InlineData(TempJournal.Postgres)]
+    public async Task A_checkpoint_signed_by_another_key_is_not_believed(string store)
     {
-        await using var temp = await RecordAsync(5);
+        await using var temp = await RecordAsync(5, store);
         using var hub = SelfSigned("CN=PatrolHub hub");
         using var impostor = SelfSigned("CN=PatrolHub hub");
         await temp.Journal.AddCheckpointAsync(Checkpoint.Sign(Tca, await temp.Journal.ReadHeadAsync(Tca), DateTimeOffset.UtcNow, impostor));
@@ -119,10 +123,12 @@ public sealed class VerifyTests
         Assert.Contains("not signed by a trusted", result.Break!.Problem, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_pruned_record_still_verifies_and_says_what_was_pruned_and_when()
+    [Theory]
+    [InlineData(TempJournal.Sqlite)]
+    [InlineData(TempJournal.Postgres)]
+    public async Task A_pruned_record_still_verifies_and_says_what_was_pruned_and_when(string store)
     {
-        await using var temp = new TempJournal();
+        await using var temp = new TempJournal(store);
         var pair = new PairChanged(new PairInfo(PairId.Create(Tca, 1), Us, UnitId.Parse("MX-TCA-0001"), PairState.Active,
             "command:US:TCA", Nation.US, "command:MX:TCA", null, DateTimeOffset.UtcNow));
         // Positions, with the pair's record kept at 10 and 20; 30, the head, is never pruned.
@@ -144,6 +150,8 @@ public sealed class VerifyTests
         Assert.Equal((30L, 27L, 1), (intact.Records, intact.Pruned, intact.Checkpoints));
         Assert.Equal(JournalSerializer.FromMicros(JournalSerializer.ToMicros(prunedAt)), intact.LastPrunedAt);
         await temp.ReopenAsync();
+        Assert.True((await ChainVerifier.VerifyAsync(temp.Journal, Tca, trust)).Intact);
+        if (store != TempJournal.Sqlite) return;
 
         // What pruning kept is still guarded: remove the pair's record at 20, or a pruning's checkpoint, and verify says so.
         await temp.Journal.DisposeAsync();
@@ -157,9 +165,9 @@ public sealed class VerifyTests
             Assert.Contains("records 11 to 19 are not in the log", (await ChainVerifier.VerifyAsync(journal, Tca, trust)).Break!.Problem, StringComparison.Ordinal);
     }
 
-    private static async Task<TempJournal> RecordAsync(int count)
+    private static async Task<TempJournal> RecordAsync(int count, string store = TempJournal.Sqlite)
     {
-        var temp = new TempJournal();
+        var temp = new TempJournal(store);
         var records = JournalTests.SealAll(LogHead.Empty, Enumerable.Range(1, count).Select(i => Events.Position(Us, i)));
         await temp.Journal.AppendAsync(Tca, LogHead.Empty, records);
         return temp;

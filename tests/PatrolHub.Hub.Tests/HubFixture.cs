@@ -53,7 +53,7 @@ public sealed class HubFixture : IAsyncLifetime
         (App, Address) = await StartAsync(DataPath, builder =>
         {
             foreach (var (key, value) in _settings) builder.Configuration[key] = value;
-            builder.Services.AddSingleton(sp => new CountingJournal(sp.GetRequiredService<SqliteJournal>()));
+            builder.Services.AddSingleton(sp => new CountingJournal(sp.GetRequiredService<SqlJournal>()));
             builder.Services.AddSingleton<IJournal>(sp => sp.GetRequiredService<CountingJournal>());
         });
     }

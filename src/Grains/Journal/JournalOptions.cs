@@ -4,8 +4,16 @@ public sealed class JournalOptions
 {
     public const string Section = "Journal";
 
+    /// <summary><c>sqlite</c> (the embedded default: one file, one process) or <c>postgres</c> (a cluster's shared store).</summary>
+    public string Store { get; set; } = "sqlite";
+
     /// <summary>The SQLite file; its folder is created if missing.</summary>
     public string Path { get; set; } = "data/journal.db";
+
+    /// <summary>With <c>Store=postgres</c>: the Npgsql connection string, e.g. <c>Host=127.0.0.1;Port=5433;Database=patrolhub;Username=patrolhub</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    public bool IsPostgres => Store.Equals("postgres", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Most records of one sector made durable by one append.</summary>
     public int MaxBatch { get; set; } = 1024;
@@ -15,7 +23,9 @@ public sealed class JournalOptions
 
     /// <summary>The first setting that is wrong, as a sentence naming its key, or null.</summary>
     public string? Validate() =>
-        string.IsNullOrWhiteSpace(Path) ? $"{Section}:Path must name a file."
+        !IsPostgres && !Store.Equals("sqlite", StringComparison.OrdinalIgnoreCase) ? $"{Section}:Store must be sqlite or postgres; it is '{Store}'."
+        : IsPostgres && string.IsNullOrWhiteSpace(ConnectionString) ? $"{Section}:ConnectionString must be set when {Section}:Store is postgres."
+        : string.IsNullOrWhiteSpace(Path) ? $"{Section}:Path must name a file."
         : MaxBatch < 1 ? $"{Section}:MaxBatch must be at least 1; it is {MaxBatch}."
         : MaxPending < MaxBatch ? $"{Section}:MaxPending must be at least {Section}:MaxBatch ({MaxBatch}); it is {MaxPending}."
         : null;

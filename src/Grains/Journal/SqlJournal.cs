@@ -54,6 +54,9 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
     /// <summary>Inserts one append's records on the writer connection, inside <paramref name="transaction"/>.</summary>
     protected abstract void Insert(DbConnection writer, DbTransaction transaction, IReadOnlyList<SealedRecord> records);
 
+    /// <summary>A stored payload as the UTF-8 bytes it was hashed as.</summary>
+    protected virtual byte[] ReadPayload(DbDataReader reader, int ordinal) => System.Text.Encoding.UTF8.GetBytes(reader.GetString(ordinal));
+
     /// <summary>Names the index a query should use, where the store needs telling.</summary>
     protected virtual string Use(string index) => "";
 
@@ -79,7 +82,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
         catch (DbException e)
         {
             _writer.Dispose();
-            throw new InvalidOperationException($"{Name} cannot be read: {e.Message}", e);
+            throw new InvalidOperationException($"{Name} cannot be reached or read: {e.Message}", e);
         }
         catch
         {
@@ -90,6 +93,9 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
         _writeLoop = Task.Factory.StartNew(WriteLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         Log.Opened(_logger, Name);
     }
+
+    /// <summary>What the store is, as the hub reports it on start.</summary>
+    public override string ToString() => $"journal: {Name}";
 
     /// <summary>False once the writer has stopped; appends would then never complete.</summary>
     public bool IsWriting => !_writeLoop.IsCompleted;
@@ -174,8 +180,8 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
             ? $"SELECT sector, cursor, recorded_at, payload FROM journal WHERE {filter}"
             : $"SELECT sector, cursor, recorded_at, payload FROM journal WHERE (sector, cursor) IN (SELECT sector, MAX(cursor) FROM journal WHERE {filter} GROUP BY sector, {groupBy})";
         var sql = query.Last is { } last
-            ? $"SELECT cursor, recorded_at, payload FROM ({matching} ORDER BY recorded_at DESC, cursor DESC LIMIT {last}) ORDER BY sector, cursor"
-            : $"SELECT cursor, recorded_at, payload FROM ({matching}) ORDER BY sector, cursor";
+            ? $"SELECT cursor, recorded_at, payload FROM ({matching} ORDER BY recorded_at DESC, cursor DESC LIMIT {last}) AS m ORDER BY sector, cursor"
+            : $"SELECT cursor, recorded_at, payload FROM ({matching}) AS m ORDER BY sector, cursor";
         return QueryAsync(sql, parameters, cancellationToken);
     }
 
@@ -299,6 +305,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
                 Log.CommitFailed(_logger, ex, batch.Sum(b => b.Records.Count));
                 _heads.Clear();
                 foreach (var item in batch) item.Completion.TrySetException(new JournalUnavailableException("The journal could not record this message.", ex));
+                Reconnect();
                 continue;
             }
 
@@ -316,6 +323,23 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
                     batch[i].Completion.TrySetResult();
                 }
             }
+        }
+    }
+
+    /// <summary>After a failed commit, a writer whose connection broke (the database went away) opens a new one, so
+    /// appends succeed again once the store is back; until then each batch fails and is refused.</summary>
+    private void Reconnect()
+    {
+        if (_writer.State == System.Data.ConnectionState.Open) return;
+        try
+        {
+            _writer.Dispose();
+            _writer = CreateConnection();
+            _writer.Open();
+        }
+        catch (DbException e)
+        {
+            Log.ReconnectFailed(_logger, e, Name);
         }
     }
 
@@ -413,7 +437,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
         return checkpoints;
     }
 
-    private static List<ChainLink> ReadChain(DbConnection connection, SectorId sector, long after, int limit)
+    private List<ChainLink> ReadChain(DbConnection connection, SectorId sector, long after, int limit)
     {
         using var command = connection.CreateCommand();
         command.CommandText = """
@@ -429,7 +453,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
         while (reader.Read())
         {
             links.Add(new ChainLink(sector, reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), Text(3), Text(4), Text(5),
-                reader.IsDBNull(6) ? null : reader.GetInt64(6), reader.GetFieldValue<byte[]>(7), (byte[])reader.GetValue(8), (byte[])reader.GetValue(9)));
+                reader.IsDBNull(6) ? null : reader.GetInt64(6), ReadPayload(reader, 7), (byte[])reader.GetValue(8), (byte[])reader.GetValue(9)));
         }
 
         return links;
@@ -474,5 +498,8 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
 
         [LoggerMessage(2, LogLevel.Error, "A journal commit of {Count} records failed; none of them were acknowledged")]
         public static partial void CommitFailed(ILogger logger, Exception exception, int count);
+
+        [LoggerMessage(3, LogLevel.Warning, "{Journal} is still out of reach; the next append tries again")]
+        public static partial void ReconnectFailed(ILogger logger, Exception exception, string journal);
     }
 }

@@ -48,6 +48,9 @@ public sealed class SqliteJournal : SqlJournal
 
     protected override string Use(string index) => $"INDEXED BY {index}";
 
+    /// <summary>SQLite hands out a text column's bytes as stored, with no decoding.</summary>
+    protected override byte[] ReadPayload(DbDataReader reader, int ordinal) => reader.GetFieldValue<byte[]>(ordinal);
+
     /// <summary>One prepared insert per record: in SQLite a statement is a function call, not a round trip.</summary>
     protected override void Insert(DbConnection writer, DbTransaction transaction, IReadOnlyList<SealedRecord> records)
     {

@@ -40,8 +40,9 @@ public static partial class HubHostingExtensions
 
         builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).Validated(o => o.Validate());
         builder.Services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section).Validated(o => o.Validate());
+        // Bound and validated with the silo's options (AddPatrolHubGrains); the file's default lies under the data path.
         builder.Services.AddOptions<JournalOptions>()
-            .Configure(o => o.Path = builder.Configuration[$"{JournalOptions.Section}:Path"] ?? Path.Combine(hub.DataPath, "journal.db"));
+            .PostConfigure(o => o.Path = builder.Configuration[$"{JournalOptions.Section}:Path"] ?? Path.Combine(hub.DataPath, "journal.db"));
 
         var handshakes = new HandshakeGate(hub.MaxConcurrentHandshakes, hub.HandshakeQueue, hub.HandshakeQueueWait);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -77,8 +78,11 @@ public static partial class HubHostingExtensions
         builder.Services.AddSingleton<CallerIdentities>();
         builder.Services.AddCallerAuthentication(certificates);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<SqliteJournal>();
-        builder.Services.TryAddSingleton<IJournal>(sp => sp.GetRequiredService<SqliteJournal>());
+        // The journal: the embedded SQLite file, or PostgreSQL (Journal:Store=postgres), which a cluster's silos share.
+        var journal = builder.Configuration.GetSection(JournalOptions.Section).Get<JournalOptions>() ?? new JournalOptions();
+        if (journal.IsPostgres) builder.Services.AddSingleton<SqlJournal, PostgresJournal>();
+        else builder.Services.AddSingleton<SqlJournal, SqliteJournal>();
+        builder.Services.TryAddSingleton<IJournal>(sp => sp.GetRequiredService<SqlJournal>());
         builder.Services.AddOptions<ReviewOptions>().BindConfiguration(ReviewOptions.Section).Validated(o => o.Validate());
         builder.Services.AddHostedService<RecordKeeper>();
         builder.Services.AddSingleton<FeedHub>();
@@ -134,8 +138,7 @@ public static partial class HubHostingExtensions
         app.MapGrpcReflectionService().RequireAuthorization(CallerAuthentication.Policy);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            var options = app.Services.GetRequiredService<IOptions<JournalOptions>>().Value;
-            Log.Ready(app.Logger, string.Join(", ", app.Urls), Path.GetFullPath(options.Path));
+            Log.Ready(app.Logger, string.Join(", ", app.Urls), app.Services.GetRequiredService<SqlJournal>().ToString());
         });
         return app;
     }
@@ -153,7 +156,7 @@ public static partial class HubHostingExtensions
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "PatrolHub listening on {Urls}; journal {Journal}")]
+        [LoggerMessage(1, LogLevel.Information, "PatrolHub listening on {Urls}; {Journal}")]
         public static partial void Ready(ILogger logger, string urls, string journal);
 
         [LoggerMessage(2, LogLevel.Information, "Created a development PKI in {Folder}")]

@@ -4,7 +4,7 @@ using PatrolHub.Grains.Journal;
 namespace PatrolHub.Hub.Hosting;
 
 /// <summary>The hub serves only while its journal can record: nothing is acknowledged otherwise.</summary>
-internal sealed class JournalHealthCheck(SqliteJournal journal) : IHealthCheck
+internal sealed class JournalHealthCheck(SqlJournal journal) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(journal.IsWriting

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Starts (or stops) the servers a PatrolHub cluster needs on this machine, as a non-root user, on private ports, with
+# their data under .services/ (or $PATROLHUB_SERVICES): PostgreSQL for the journal.
+#
+#   scripts/services.sh start     # prints the settings to export
+#   scripts/services.sh stop
+#
+# PostgreSQL comes from Debian's postgresql package (apt-get install postgresql); its own service need not run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=${PATROLHUB_SERVICES:-$PWD/.services}
+pg_port=${PATROLHUB_PG_PORT:-55432}
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -n "$bin" ] || { echo "PostgreSQL is not installed: apt-get install postgresql" >&2; exit 1; }
+
+# PostgreSQL will not run as root: as root, the servers run as the postgres user the package creates.
+as() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+case "${1:-}" in
+  start)
+    mkdir -p "$root"
+    [ "$(id -u)" = 0 ] && chown postgres "$root"
+    if [ ! -f "$root/pg/PG_VERSION" ]; then
+      as "$bin/initdb" -D "$root/pg" -U postgres --auth=trust --no-sync >/dev/null
+    fi
+    if ! as "$bin/pg_ctl" -D "$root/pg" status >/dev/null 2>&1; then
+      as "$bin/pg_ctl" -D "$root/pg" -l "$root/pg.log" -w \
+        -o "-p $pg_port -k $root -c listen_addresses=127.0.0.1 -c fsync=on" start >/dev/null
+    fi
+    as "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'patrolhub'" | grep -q 1 \
+      || as "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE ROLE patrolhub LOGIN CREATEDB"
+    as "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'patrolhub'" | grep -q 1 \
+      || as "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE patrolhub OWNER patrolhub"
+    echo "export PATROLHUB_POSTGRES='Host=127.0.0.1;Port=$pg_port;Database=patrolhub;Username=patrolhub'"
+    ;;
+  stop)
+    if [ -f "$root/pg/PG_VERSION" ]; then as "$bin/pg_ctl" -D "$root/pg" -m fast stop >/dev/null 2>&1 || true; fi
+    ;;
+  *)
+    echo "usage: $0 start|stop" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,75 @@
+using System.Data.Common;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace PatrolHub.Grains.Journal;
+
+/// <summary>
+/// The sectors' logs in PostgreSQL: the store a cluster's silos share. Every silo may read; the one writer of each
+/// sector is fenced by the database itself, since (sector, cursor) is the primary key and every append checks the
+/// log's head first, inside the same transaction.
+/// </summary>
+public sealed class PostgresJournal : SqlJournal
+{
+    private readonly NpgsqlDataSource _source;
+    private readonly string _name;
+
+    public PostgresJournal(IOptions<JournalOptions> options, ILogger<PostgresJournal> logger)
+        : base(logger)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(options.Value.ConnectionString);
+        _name = $"The PostgreSQL journal '{settings.Database}' on {settings.Host}:{settings.Port}";
+        _source = NpgsqlDataSource.Create(settings);
+        try
+        {
+            Open(readOnly: false);
+        }
+        catch
+        {
+            _source.Dispose();
+            throw;
+        }
+    }
+
+    protected override string Name => _name;
+
+    protected override DbConnection CreateConnection() => _source.CreateConnection();
+
+    protected override void ApplySchema(DbConnection connection) => PostgresSchema.Migrate((NpgsqlConnection)connection, _name);
+
+    protected override void CheckSchema(DbConnection connection) => PostgresSchema.Check((NpgsqlConnection)connection, _name);
+
+    protected override bool IsDuplicate(DbException exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    /// <summary>One statement per append, its records as arrays: one round trip however many records.</summary>
+    protected override void Insert(DbConnection writer, DbTransaction transaction, IReadOnlyList<SealedRecord> records)
+    {
+        using var insert = new NpgsqlCommand(
+            """
+            INSERT INTO journal (sector, cursor, recorded_at, kind, unit, to_unit, subject, unit_seq, payload, prev_hash, hash)
+            SELECT * FROM unnest(@sector::text[], @cursor::bigint[], @at::bigint[], @kind::text[], @unit::text[], @to_unit::text[],
+                                 @subject::text[], @unit_seq::bigint[], @payload::text[], @prev::bytea[], @hash::bytea[])
+            """,
+            (NpgsqlConnection)writer,
+            (NpgsqlTransaction)transaction);
+        insert.Parameters.AddWithValue("sector", records.Select(r => r.Keys.Sector.Value).ToArray());
+        insert.Parameters.AddWithValue("cursor", records.Select(r => r.Record.Cursor).ToArray());
+        insert.Parameters.AddWithValue("at", records.Select(r => JournalSerializer.ToMicros(r.Record.RecordedAt)).ToArray());
+        insert.Parameters.AddWithValue("kind", records.Select(r => r.Keys.Kind).ToArray());
+        insert.Parameters.AddWithValue("unit", records.Select(r => r.Keys.Unit?.Value).ToArray());
+        insert.Parameters.AddWithValue("to_unit", records.Select(r => r.Keys.ToUnit?.Value).ToArray());
+        insert.Parameters.AddWithValue("subject", records.Select(r => r.Keys.Subject).ToArray());
+        insert.Parameters.AddWithValue("unit_seq", records.Select(r => r.Keys.UnitSequence).ToArray());
+        insert.Parameters.AddWithValue("payload", records.Select(r => r.Payload).ToArray());
+        insert.Parameters.AddWithValue("prev", records.Select(r => r.PreviousHash).ToArray());
+        insert.Parameters.AddWithValue("hash", records.Select(r => r.Hash).ToArray());
+        insert.ExecuteNonQuery();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _source.DisposeAsync();
+    }
+}
