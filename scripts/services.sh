@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Starts (or stops) the servers a PatrolHub cluster needs on this machine, as a non-root user, on private ports, with
-# their data under .services/ (or $PATROLHUB_SERVICES): PostgreSQL for the journal.
+# their data under .services/ (or $PATROLHUB_SERVICES): PostgreSQL for the journal, Redis for cluster membership.
 #
 #   scripts/services.sh start     # prints the settings to export
 #   scripts/services.sh stop
 #
-# PostgreSQL comes from Debian's postgresql package (apt-get install postgresql); its own service need not run.
+# They come from Debian's packages (apt-get install postgresql redis-server); their own services need not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${PATROLHUB_SERVICES:-$PWD/.services}
 pg_port=${PATROLHUB_PG_PORT:-55432}
+redis_port=${PATROLHUB_REDIS_PORT:-56379}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bin" ] || { echo "PostgreSQL is not installed: apt-get install postgresql" >&2; exit 1; }
 
-# PostgreSQL will not run as root: as root, the servers run as the postgres user the package creates.
+# The servers will not run as root here: as root, they run as the users their packages create.
 as() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+as_redis() { if [ "$(id -u)" = 0 ]; then runuser -u redis -- "$@"; else "$@"; fi; }
 
 case "${1:-}" in
   start)
@@ -32,9 +34,20 @@ case "${1:-}" in
     as "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'patrolhub'" | grep -q 1 \
       || as "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE patrolhub OWNER patrolhub"
     echo "export PATROLHUB_POSTGRES='Host=127.0.0.1;Port=$pg_port;Database=patrolhub;Username=patrolhub'"
+    if command -v redis-server >/dev/null; then
+      mkdir -p "$root/redis"
+      [ "$(id -u)" = 0 ] && chown redis "$root/redis"
+      if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
+        as_redis redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$root/redis" --daemonize yes \
+          --pidfile "$root/redis/redis.pid" --logfile "$root/redis/redis.log" --save "" --appendonly yes >/dev/null
+        for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+      fi
+      echo "export PATROLHUB_REDIS='127.0.0.1:$redis_port'"
+    fi
     ;;
   stop)
     if [ -f "$root/pg/PG_VERSION" ]; then as "$bin/pg_ctl" -D "$root/pg" -m fast stop >/dev/null 2>&1 || true; fi
+    redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
     ;;
   *)
     echo "usage: $0 start|stop" >&2

@@ -31,6 +31,7 @@ public static partial class HubHostingExtensions
         string? createdPki = null;
         var certificates = HubCertificates.Load(hub, certificateOptions, folder => createdPki = folder);
         var security = builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+        var journal = builder.Configuration.GetSection(JournalOptions.Section).Get<JournalOptions>() ?? new JournalOptions();
         // Each nation's sharing policy: in the settings, or in DATA/sharing.json, which Releases looks at for changes (a
         // file watcher on the data folder would wake on every journal write).
         builder.Configuration.AddJsonFile(Releases.PathIn(hub.DataPath), optional: true, reloadOnChange: false);
@@ -79,7 +80,6 @@ public static partial class HubHostingExtensions
         builder.Services.AddCallerAuthentication(certificates);
         builder.Services.AddSingleton(TimeProvider.System);
         // The journal: the embedded SQLite file, or PostgreSQL (Journal:Store=postgres), which a cluster's silos share.
-        var journal = builder.Configuration.GetSection(JournalOptions.Section).Get<JournalOptions>() ?? new JournalOptions();
         if (journal.IsPostgres) builder.Services.AddSingleton<SqlJournal, PostgresJournal>();
         else builder.Services.AddSingleton<SqlJournal, SqliteJournal>();
         builder.Services.TryAddSingleton<IJournal>(sp => sp.GetRequiredService<SqlJournal>());
@@ -99,9 +99,13 @@ public static partial class HubHostingExtensions
         builder.Services.AddGrpcReflection();
 
         var orleans = builder.Configuration.GetSection(OrleansOptions.Section).Get<OrleansOptions>() ?? new OrleansOptions();
+        var cluster = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
+        if (cluster.Validate(journal.IsPostgres) is { } clusterError) throw new OptionsValidationException(ClusterSettings.Section, typeof(ClusterSettings), [clusterError]);
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort).AddPatrolHubGrains();
+            if (cluster.Enabled) Cluster.Join(silo, cluster, orleans);
+            else silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort);
+            silo.AddPatrolHubGrains();
             if (TelemetryExtensions.Exporting(builder.Configuration)) silo.AddActivityPropagation();
         });
 

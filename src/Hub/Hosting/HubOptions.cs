@@ -74,3 +74,28 @@ public sealed class OrleansOptions
 
     public int GatewayPort { get; set; } = 30000;
 }
+
+/// <summary>Cluster mode (section <c>Cluster</c>): with <see cref="Redis"/> set, the silo joins the others of
+/// <see cref="Id"/> through Orleans' Redis membership provider, and they share the journal in PostgreSQL. Unset: one
+/// silo on localhost, the embedded default.</summary>
+public sealed class ClusterSettings
+{
+    public const string Section = "Cluster";
+
+    /// <summary>The StackExchange.Redis configuration, e.g. <c>127.0.0.1:56379</c>.</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>The cluster the silo joins; silos with the same id and Redis form one.</summary>
+    public string Id { get; set; } = "patrolhub";
+
+    /// <summary>The address other silos reach this one at.</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Redis);
+
+    /// <summary>What is wrong with the cluster settings, naming the key, or null.</summary>
+    public string? Validate(bool journalIsShared) =>
+        Enabled && !journalIsShared ? $"A cluster's silos share their journal: with {Section}:Redis set, set Journal:Store=postgres."
+        : Enabled && !System.Net.IPAddress.TryParse(AdvertisedAddress, out _) ? $"{Section}:AdvertisedAddress must be an IP address; it is '{AdvertisedAddress}'."
+        : null;
+}

@@ -1,0 +1,30 @@
+using System.Net;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace PatrolHub.Hub.Hosting;
+
+/// <summary>Cluster mode: the silo finds the others through Orleans' own Redis membership provider, and advertises
+/// itself at <see cref="ClusterSettings.AdvertisedAddress"/>. A Redis that cannot be reached stops the hub at once, with a
+/// sentence saying so, rather than after Orleans' retries.</summary>
+internal static class Cluster
+{
+    public static void Join(ISiloBuilder silo, ClusterSettings options, OrleansOptions ports)
+    {
+        var redis = ConfigurationOptions.Parse(options.Redis!);
+        redis.AbortOnConnectFail = true;
+        redis.ConnectTimeout = 3000;
+        try
+        {
+            using var probe = ConnectionMultiplexer.Connect(redis);
+        }
+        catch (RedisConnectionException e)
+        {
+            throw new InvalidOperationException($"Redis at {options.Redis} (Cluster:Redis) cannot be reached: {e.Message}", e);
+        }
+
+        silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.Id, "patrolhub"));
+        silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), ports.SiloPort, ports.GatewayPort, listenOnAnyHostAddress: true);
+        silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
+    }
+}

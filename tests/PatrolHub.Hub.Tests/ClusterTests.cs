@@ -1,0 +1,107 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Npgsql;
+using PatrolHub.Client.Connection;
+using PatrolHub.Client.Pki;
+using PatrolHub.Client.Units;
+using PatrolHub.V1;
+
+namespace PatrolHub.Hub.Tests;
+
+/// <summary>
+/// Two hubs as one Orleans cluster: Redis membership (PATROLHUB_REDIS), one PostgreSQL journal (PATROLHUB_POSTGRES), the
+/// same PKI. Each serves gRPC; a pair is split across them.
+/// </summary>
+public sealed class ClusterTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+    private readonly string _server = Needed("PATROLHUB_POSTGRES");
+    private readonly string _database = $"patrolhub_cluster_{Guid.NewGuid():N}";
+    private readonly HubFixture _a;
+    private HubFixture _b = null!;
+
+    public ClusterTests() => _a = new HubFixture("cluster-a", Settings());
+
+    public async Task InitializeAsync()
+    {
+        await using (var connection = new NpgsqlConnection(_server))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {_database}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await _a.InitializeAsync();
+        // The second silo serves with the first one's certificates, so clients trust both alike.
+        var settings = Settings();
+        settings["Hub:Certificates:Server"] = _a.Pki.PathOf(DevelopmentPki.HubCertificate);
+        settings["Hub:Certificates:UsCa"] = _a.Pki.PathOf(DevelopmentPki.CaCertificate("US"));
+        settings["Hub:Certificates:MxCa"] = _a.Pki.PathOf(DevelopmentPki.CaCertificate("MX"));
+        _b = new HubFixture("cluster-b", settings);
+        await _b.InitializeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _b.DisposeAsync();
+        await _a.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(_server);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE {_database} WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task A_pair_split_across_two_silos_sees_each_other_and_a_watcher_on_one_sees_units_of_the_other()
+    {
+        var (us, mx) = Units.NextPair();
+        await Units.PairAsync(_a, us, mx);
+        using var watchChannel = Channel(_a, IdentitySpec.Command("MX", "TCA"));
+        using var watch = new CommandService.CommandServiceClient(watchChannel).WatchSector(new WatchSectorRequest { Sector = "TCA" });
+        Assert.True(await watch.ResponseStream.MoveNext().WaitAsync(Timeout));
+
+        using var usChannel = Channel(_a, IdentitySpec.Unit(us));
+        using var mxChannel = Channel(_b, IdentitySpec.Unit(mx));
+        await using var usUnit = new UnitSession(usChannel, us);
+        await using var mxUnit = new UnitSession(mxChannel, mx);
+        await usUnit.StartAsync().WaitAsync(Timeout);
+        await mxUnit.StartAsync().WaitAsync(Timeout);
+
+        await usUnit.SendAsync(Units.Position(1, 31.35));
+        Assert.Equal(us, (await NextAsync(mxUnit, m => m.PartnerPosition is not null)).PartnerPosition.UnitId);
+        await mxUnit.SendAsync(Units.Position(1, 31.30));
+        Assert.Equal(mx, (await NextAsync(usUnit, m => m.PartnerPosition is not null)).PartnerPosition.UnitId);
+
+        // The Mexican unit streams to the second silo; the watch is on the first.
+        while (true)
+        {
+            Assert.True(await watch.ResponseStream.MoveNext().WaitAsync(Timeout));
+            if (watch.ResponseStream.Current.Position?.UnitId == mx) break;
+        }
+    }
+
+    private Dictionary<string, string> Settings() => new()
+    {
+        ["Journal:Store"] = "postgres",
+        ["Journal:ConnectionString"] = new NpgsqlConnectionStringBuilder(_server) { Database = _database }.ConnectionString,
+        ["Cluster:Redis"] = Needed("PATROLHUB_REDIS"),
+        ["Cluster:Id"] = _database,
+    };
+
+    /// <summary>A channel to <paramref name="hub"/> with an identity of the cluster's PKI (the first silo's).</summary>
+    private GrpcChannel Channel(HubFixture hub, IdentitySpec identity) =>
+        HubConnectionOptions.Load(hub.Address.ToString(), null, _a.Pki.PathOf(DevelopmentPki.HubCa)).CreateChannel(_a.Pki.IssueInMemory(identity));
+
+    private static async Task<HubMessage> NextAsync(UnitSession session, Func<HubMessage, bool> match)
+    {
+        while (true)
+        {
+            var message = await session.Events.ReadAsync().AsTask().WaitAsync(Timeout);
+            if (match(message)) return message;
+        }
+    }
+
+    private static string Needed(string variable) => Environment.GetEnvironmentVariable(variable)
+        ?? throw new InvalidOperationException($"This test needs PostgreSQL and Redis: run 'eval \"$(scripts/services.sh start)\"' first (.ci/run does), which sets {variable}.");
+}
