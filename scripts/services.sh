@@ -20,14 +20,16 @@ as_redis() { if [ "$(id -u)" = 0 ]; then runuser -u redis -- "$@"; else "$@"; fi
 
 case "${1:-}" in
   start)
-    mkdir -p "$root"
-    [ "$(id -u)" = 0 ] && chown postgres "$root"
+    mkdir -p "$root/pg" "$root/redis"
+    chmod 755 "$root"
+    chmod 700 "$root/pg"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$root/pg"; chown redis "$root/redis"; fi
     if [ ! -f "$root/pg/PG_VERSION" ]; then
       as "$bin/initdb" -D "$root/pg" -U postgres --auth=trust --no-sync >/dev/null
     fi
     if ! as "$bin/pg_ctl" -D "$root/pg" status >/dev/null 2>&1; then
-      as "$bin/pg_ctl" -D "$root/pg" -l "$root/pg.log" -w \
-        -o "-p $pg_port -k $root -c listen_addresses=127.0.0.1 -c fsync=on" start >/dev/null
+      as "$bin/pg_ctl" -D "$root/pg" -l "$root/pg/server.log" -w \
+        -o "-p $pg_port -k $root/pg -c listen_addresses=127.0.0.1 -c fsync=on" start >/dev/null
     fi
     as "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'patrolhub'" | grep -q 1 \
       || as "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE ROLE patrolhub LOGIN CREATEDB"
@@ -35,8 +37,6 @@ case "${1:-}" in
       || as "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE patrolhub OWNER patrolhub"
     echo "export PATROLHUB_POSTGRES='Host=127.0.0.1;Port=$pg_port;Database=patrolhub;Username=patrolhub'"
     if command -v redis-server >/dev/null; then
-      mkdir -p "$root/redis"
-      [ "$(id -u)" = 0 ] && chown redis "$root/redis"
       if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
         as_redis redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$root/redis" --daemonize yes \
           --pidfile "$root/redis/redis.pid" --logfile "$root/redis/redis.log" --save "" --appendonly yes >/dev/null
