@@ -81,6 +81,38 @@ public sealed class ClusterTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task When_its_silo_stops_a_unit_moves_to_the_other_and_its_feed_resumes_without_gap_or_duplicate()
+    {
+        var (us, mx) = Units.NextPair();
+        await Units.PairAsync(_a, us, mx);
+        using var usChannel = Channel(_a, IdentitySpec.Unit(us));
+        await using var usUnit = new UnitSession(usChannel, us);
+        // The Mexican unit knows both silos, the second one first.
+        var mxChannels = new[] { Channel(_b, IdentitySpec.Unit(mx)), Channel(_a, IdentitySpec.Unit(mx)) };
+        try
+        {
+            await using var mxUnit = new UnitSession(mxChannels, mx);
+            await usUnit.StartAsync().WaitAsync(Timeout);
+            await mxUnit.StartAsync().WaitAsync(Timeout);
+            await usUnit.SendAsync(Units.Position(1, 31.35));
+            Assert.Equal(1ul, (await NextAsync(mxUnit, m => m.PartnerPosition is not null)).PartnerPosition.Sequence);
+
+            await _b.App.StopAsync();
+            for (ulong i = 2; i <= 4; i++) await usUnit.SendAsync(Units.Position(i, 31.35 + (i / 1000.0)));
+            var received = new List<ulong>();
+            while (received.Count < 3) received.Add((await NextAsync(mxUnit, m => m.PartnerPosition is not null)).PartnerPosition.Sequence);
+
+            Assert.Equal([2ul, 3, 4], received);
+            Assert.Equal(1, mxUnit.HubIndex);
+            Assert.Equal(1ul, (await mxUnit.SendAsync(Units.Position(1, 31.30))).Sequence);
+        }
+        finally
+        {
+            foreach (var channel in mxChannels) channel.Dispose();
+        }
+    }
+
     private Dictionary<string, string> Settings() => new()
     {
         ["Journal:Store"] = "postgres",

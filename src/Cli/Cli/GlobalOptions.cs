@@ -12,7 +12,7 @@ internal static class GlobalOptions
 {
     public static readonly Option<string> Hub = new("--hub")
     {
-        Description = "Hub URL (env PATROLHUB_HUB)",
+        Description = "Hub URL, or several silos of a cluster separated by commas: units and simulate move to the next when one fails (env PATROLHUB_HUB)",
         Recursive = true,
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("PATROLHUB_HUB") ?? HubConnectionOptions.DefaultHub,
     };

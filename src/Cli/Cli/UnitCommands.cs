@@ -32,7 +32,8 @@ internal static class UnitCommands
             var source = result.GetValue(gpx) is { } file
                 ? PositionSource.FromGpx(file)
                 : await SimulatedSourceAsync(channel, unitId, cancellationToken);
-            await using var session = new UnitSession(channel, unitId, result.GetValue(resume));
+            var channels = connection.CreateChannels(connection.Identity);
+            await using var session = new UnitSession(channels, unitId, result.GetValue(resume));
             var welcome = await session.StartAsync(cancellationToken);
             output.Write(
                 new { type = "welcome", unit = welcome.UnitId, sector = welcome.Sector, last_sequence = welcome.LastSequence, pair = welcome.Pair?.PairId },

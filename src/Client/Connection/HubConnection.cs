@@ -4,17 +4,30 @@ using Grpc.Net.Client;
 
 namespace PatrolHub.Client.Connection;
 
-/// <summary>Where the hub is, who we are, and which CA vouches for the hub.</summary>
+/// <summary>Where the hub is (one address, or several silos of a cluster: <see cref="Hubs"/>), who we are, and which CA
+/// vouches for the hub.</summary>
 public sealed record HubConnectionOptions(Uri Hub, X509Certificate2? Identity, X509Certificate2 HubCa)
 {
     public const string DefaultHub = "https://localhost:7443";
     public const string DefaultCa = "data/certs/hub-ca.crt";
 
-    /// <summary>Loads the identity (PFX, no password) and the hub CA (PEM or DER) from files.</summary>
+    /// <summary>Every address of the hub, <see cref="Hub"/> first: a unit's session moves to the next when one fails.</summary>
+    public IReadOnlyList<Uri> Hubs { get; init; } = [Hub];
+
+    /// <summary>Loads the identity (PFX, no password) and the hub CA (PEM or DER) from files. <paramref name="hub"/> may
+    /// list several addresses, separated by commas.</summary>
     public static HubConnectionOptions Load(string hub, string? identityFile, string caFile)
     {
-        if (!Uri.TryCreate(hub, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
-            throw new ArgumentException($"--hub '{hub}' is not an https:// URL.");
+        var hubs = new List<Uri>();
+        foreach (var address in hub.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var parsed) || parsed.Scheme != Uri.UriSchemeHttps)
+                throw new ArgumentException($"--hub '{address}' is not an https:// URL.");
+            hubs.Add(parsed);
+        }
+
+        if (hubs.Count == 0) throw new ArgumentException("--hub names no address.");
+        var uri = hubs[0];
         if (!File.Exists(caFile))
             throw new FileNotFoundException($"The hub CA certificate '{caFile}' does not exist; start the hub once (it creates data/certs) or pass --ca.", caFile);
         X509Certificate2? identity = null;
@@ -25,14 +38,21 @@ public sealed record HubConnectionOptions(Uri Hub, X509Certificate2? Identity, X
             identity = X509CertificateLoader.LoadPkcs12FromFile(identityFile, null);
         }
 
-        return new HubConnectionOptions(uri, identity, X509CertificateLoader.LoadCertificateFromFile(caFile));
+        return new HubConnectionOptions(uri, identity, X509CertificateLoader.LoadCertificateFromFile(caFile)) { Hubs = hubs };
     }
 
-    /// <summary>A channel presenting the identity and trusting only the hub CA.</summary>
+    /// <summary>A channel to the first address, presenting the identity and trusting only the hub CA.</summary>
     public GrpcChannel CreateChannel() => CreateChannel(Identity);
 
-    public GrpcChannel CreateChannel(X509Certificate2? identity) =>
-        GrpcChannel.ForAddress(Hub, new GrpcChannelOptions { HttpHandler = CreateHandler(identity), DisposeHttpClient = true });
+    public GrpcChannel CreateChannel(X509Certificate2? identity) => CreateChannel(Hub, identity);
+
+    /// <summary>A channel to every address, starting from the one at <paramref name="first"/> (so units can be spread
+    /// over a cluster's silos) and going round the rest.</summary>
+    public IReadOnlyList<GrpcChannel> CreateChannels(X509Certificate2? identity, int first = 0) =>
+        [.. Enumerable.Range(0, Hubs.Count).Select(i => CreateChannel(Hubs[(first + i) % Hubs.Count], identity))];
+
+    private GrpcChannel CreateChannel(Uri hub, X509Certificate2? identity) =>
+        GrpcChannel.ForAddress(hub, new GrpcChannelOptions { HttpHandler = CreateHandler(identity), DisposeHttpClient = true });
 
     /// <summary>The HTTP/2 handler a channel uses: the identity presented, only the hub CA trusted.</summary>
     public SocketsHttpHandler CreateHandler(X509Certificate2? identity) => new()

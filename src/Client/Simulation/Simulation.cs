@@ -59,7 +59,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         var sectors = await PrepareAsync(options, cancellationToken);
         var units = sectors.SelectMany(s => s.Units).ToList();
         var measured = new Measurements();
-        var sessions = new List<(SimulatedUnit Unit, UnitSession Session, GrpcChannel Channel)>();
+        var sessions = new List<(SimulatedUnit Unit, UnitSession Session, IReadOnlyList<GrpcChannel> Channels)>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var started = Stopwatch.GetTimestamp();
         try
@@ -82,10 +82,10 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         }
         finally
         {
-            foreach (var (_, session, channel) in sessions)
+            foreach (var (_, session, channels) in sessions)
             {
                 await session.DisposeAsync();
-                channel.Dispose();
+                foreach (var channel in channels) channel.Dispose();
             }
 
             foreach (var sector in sectors) sector.Dispose();
@@ -121,7 +121,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
     }
 
     private async Task<Welcome[]> ConnectAsync(
-        List<SimulatedUnit> units, double perSecond, List<(SimulatedUnit, UnitSession, GrpcChannel)> sessions, CancellationToken cancellationToken)
+        List<SimulatedUnit> units, double perSecond, List<(SimulatedUnit, UnitSession, IReadOnlyList<GrpcChannel>)> sessions, CancellationToken cancellationToken)
     {
         var connecting = new List<Task<Welcome>>(units.Count);
         var started = Stopwatch.GetTimestamp();
@@ -129,9 +129,10 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         {
             var due = TimeSpan.FromSeconds(i / perSecond) - Stopwatch.GetElapsedTime(started);
             if (due > TimeSpan.Zero) await Task.Delay(due, cancellationToken);
-            var channel = connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Unit(units[i].Id)));
-            var session = new UnitSession(channel, units[i].Id);
-            sessions.Add((units[i], session, channel));
+            // Spread over the hub's addresses (a cluster's silos), each unit moving to the next if its own fails.
+            var channels = connection.CreateChannels(pki.IssueInMemory(IdentitySpec.Unit(units[i].Id)), first: i);
+            var session = new UnitSession(channels, units[i].Id);
+            sessions.Add((units[i], session, channels));
             connecting.Add(session.StartAsync(cancellationToken));
         }
 

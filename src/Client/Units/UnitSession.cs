@@ -13,7 +13,7 @@ namespace PatrolHub.Client.Units;
 /// </summary>
 public sealed class UnitSession : IAsyncDisposable
 {
-    private readonly PatrolService.PatrolServiceClient _client;
+    private readonly PatrolService.PatrolServiceClient[] _clients;
     private readonly string _unitId;
     private readonly Channel<HubMessage> _events = Channel.CreateUnbounded<HubMessage>(new() { SingleWriter = true });
     private readonly SemaphoreSlim _send = new(1, 1);
@@ -25,15 +25,27 @@ public sealed class UnitSession : IAsyncDisposable
     private Exception? _ended;
     private Task _run = Task.CompletedTask;
 
+    private int _current;
+
     /// <param name="channel">A channel presenting this unit's identity.</param>
     /// <param name="unitId">The unit to publish as.</param>
     /// <param name="resumeFrom">Resume the feed after this cursor (0: live only).</param>
     public UnitSession(GrpcChannel channel, string unitId, ulong resumeFrom = 0)
+        : this([channel], unitId, resumeFrom)
     {
-        _client = new PatrolService.PatrolServiceClient(channel);
+    }
+
+    /// <summary>A session over several silos of one cluster: when the connection to one fails, the session reconnects
+    /// to the next and resumes from its cursors, as it would on the same one.</summary>
+    public UnitSession(IReadOnlyList<GrpcChannel> channels, string unitId, ulong resumeFrom = 0)
+    {
+        _clients = [.. channels.Select(c => new PatrolService.PatrolServiceClient(c))];
         _unitId = unitId;
         Cursor = resumeFrom;
     }
+
+    /// <summary>The hub address the session is on, or will try next.</summary>
+    public int HubIndex => _current;
 
     /// <summary>The unit this session publishes as.</summary>
     public string UnitId => _unitId;
@@ -136,7 +148,7 @@ public sealed class UnitSession : IAsyncDisposable
         {
             try
             {
-                using var call = _client.Connect(cancellationToken: _stop.Token);
+                using var call = _clients[_current].Connect(cancellationToken: _stop.Token);
                 await call.RequestStream.WriteAsync(new UnitMessage
                 {
                     Hello = new Hello { UnitId = _unitId, ResumeFrom = Cursor, ResumeDelayedFrom = DelayedCursor },
@@ -183,8 +195,9 @@ public sealed class UnitSession : IAsyncDisposable
             }
             catch (Exception e) when (e is RpcException or IOException or HttpRequestException)
             {
-                // Transient: reconnect below and resume.
+                // Transient: reconnect below, to the next address if there are several, and resume.
                 LastDisconnect = e;
+                _current = (_current + 1) % _clients.Length;
                 if (e is RpcException { StatusCode: StatusCode.ResourceExhausted }) Refusals++;
             }
             finally

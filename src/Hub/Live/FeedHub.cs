@@ -15,7 +15,9 @@ namespace PatrolHub.Hub.Live;
 public sealed partial class FeedHub(IGrainFactory grains, IJournal journal, IOptions<HubOptions> options, ILogger<FeedHub> logger)
     : BackgroundService, ILogObserver
 {
-    public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(30);
+    /// <summary>How often each sector log is reminded of this instance: also how long, at most, a log activated anew
+    /// (its silo stopped or failed) goes without telling it of new records; the renewal then catches up what it missed.</summary>
+    public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<SectorId, SectorFeeds> _sectors = new();
     private readonly Lock _referenceLock = new();
@@ -84,7 +86,11 @@ public sealed partial class FeedHub(IGrainFactory grains, IJournal journal, IOpt
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        if (_reference is not null) grains.DeleteObjectReference<ILogObserver>(_reference);
+        lock (_referenceLock)
+        {
+            if (_reference is not null) grains.DeleteObjectReference<ILogObserver>(_reference);
+            _reference = null;
+        }
     }
 
     private async Task<SectorFeeds> SectorAsync(SectorId sector)
