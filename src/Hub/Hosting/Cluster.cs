@@ -26,5 +26,13 @@ internal static class Cluster
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.Id, "patrolhub"));
         silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), ports.SiloPort, ports.GatewayPort, listenOnAnyHostAddress: true);
         silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
+        // A silo that stops answering is declared dead after three missed one-second probes, by one vote (a cluster of
+        // two has no third to ask): its grains, the sector logs among them, then come back on the others.
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(1);
+            o.NumMissedProbesLimit = 3;
+            o.NumVotesForDeathDeclaration = 1;
+        });
     }
 }
