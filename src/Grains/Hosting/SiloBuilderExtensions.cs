@@ -25,7 +25,8 @@ public static class SiloBuilderExtensions
 /// <summary>
 /// An alert's deadlines are timers in its grain. So when the silo starts, and whenever another silo of the cluster
 /// stops or dies (taking the alerts it held with it), every alert the journal says is still open is activated, on a
-/// silo still up: its escalation and expiry deadlines run again, and one already past fires at once.
+/// silo still up: its escalation and expiry deadlines run again, and one already past fires at once. Not yet reliable:
+/// in some runs of two in-process silos, alerts of the stopped silo did not escalate on time (see the README).
 /// </summary>
 internal sealed partial class OpenAlertDeadlines(
     IJournal journal, IGrainFactory grains, IClusterMembershipService membership, ILogger<OpenAlertDeadlines> logger)
