@@ -5,12 +5,18 @@
 #   scripts/services.sh start     # prints the settings to export
 #   scripts/services.sh stop
 #
-# They come from Debian's packages (apt-get install postgresql redis-server); their own services need not run.
+# They come from Debian's packages (postgresql, redis-server), installed if missing; their own services need not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${PATROLHUB_SERVICES:-$PWD/.services}
 pg_port=${PATROLHUB_PG_PORT:-55432}
 redis_port=${PATROLHUB_REDIS_PORT:-56379}
+# Installed from Debian's packages when missing (as root, or with sudo).
+if [ "${1:-}" = start ] && { ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || ! command -v redis-server >/dev/null; }; then
+  sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql redis-server >&2
+fi
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bin" ] || { echo "PostgreSQL is not installed: apt-get install postgresql" >&2; exit 1; }
 

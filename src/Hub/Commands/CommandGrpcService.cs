@@ -18,7 +18,7 @@ namespace PatrolHub.Hub.Commands;
 
 /// <summary>Sector status, live watching, and pairing with bilateral consent.</summary>
 internal sealed class CommandGrpcService(
-    IGrainFactory grains, FeedHub feeds, IJournal journal, CallerLimits limits, SecurityAudit audit, Releases releases, TimeProvider time,
+    IGrainFactory grains, FeedHub feeds, CallerLimits limits, SecurityAudit audit, Releases releases, TimeProvider time,
     IHostApplicationLifetime lifetime)
     : CommandService.CommandServiceBase
 {
@@ -40,7 +40,7 @@ internal sealed class CommandGrpcService(
         Access.Demand(caller, Operation.WatchSector, sector);
         var grain = grains.Sector(sector);
         using var subscription = await feeds.SubscribeAsync(Feed.ForSector(sector));
-        var feed = new ReleasedFeed(subscription, caller, releases, journal, time, "watch");
+        var feed = new ReleasedFeed(subscription, caller, releases, time, "watch");
         // Resuming with only a delayed cursor means nothing else had come since a snapshot of an empty log.
         var after = request is { ResumeFrom: 0, ResumeDelayedFrom: > 0 } ? 0 : await feeds.StartingPointAsync(subscription, request.ResumeFrom);
         long delayedAfter;

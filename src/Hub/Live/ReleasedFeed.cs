@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
@@ -17,7 +16,7 @@ public readonly record struct Given(JournalRecord Record, JournalRecord Recorded
 /// of their own and come once their delay has passed. Each lane has its own cursor, so resuming with both is exact: no
 /// gap and no duplicate in either.
 /// </summary>
-public sealed class ReleasedFeed(FeedSubscription subscription, Identity viewer, Releases releases, IJournal journal, TimeProvider time, string channel)
+public sealed class ReleasedFeed(FeedSubscription subscription, Identity viewer, Releases releases, TimeProvider time, string channel)
 {
     private readonly Dictionary<Nation, long> _floors = [];
     private long _cursor;
@@ -29,15 +28,9 @@ public sealed class ReleasedFeed(FeedSubscription subscription, Identity viewer,
     /// (<see cref="Releases.StatusAsync"/>) onwards.</summary>
     public async Task<long> DelayedStartAsync(long cursor, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var start = cursor;
-        foreach (var nation in Enum.GetValues<Nation>())
-        {
-            if (releases.DelayOf(nation, viewer) is not { Ticks: > 0 } delay) continue;
-            _floors[nation] = Math.Min(cursor, await journal.CursorAtAsync(subscription.Feed.Log, at - delay, cancellationToken));
-            start = Math.Min(start, _floors[nation]);
-        }
-
-        return start;
+        foreach (var (nation, released) in await releases.ReleasedUpToAsync(viewer, subscription.Feed.Log, at, cancellationToken))
+            _floors[nation] = Math.Min(cursor, released);
+        return _floors.Values.Append(cursor).Min();
     }
 
     /// <summary>Gives the subscriber, through <paramref name="deliver"/>, every record of the feed it is given: those

@@ -21,7 +21,7 @@ namespace PatrolHub.Hub.Patrol;
 
 /// <summary>A unit's one stream: positions up, acknowledgements and its feed down, through one writer.</summary>
 internal sealed class PatrolGrpcService(
-    IGrainFactory grains, FeedHub feeds, IJournal journal, CallerLimits limits, Releases releases, SecurityAudit audit, TimeProvider time,
+    IGrainFactory grains, FeedHub feeds, CallerLimits limits, Releases releases, SecurityAudit audit, TimeProvider time,
     IHostApplicationLifetime lifetime, IOptions<HubOptions> options)
     : PatrolService.PatrolServiceBase
 {
@@ -35,7 +35,7 @@ internal sealed class PatrolGrpcService(
 
         var grain = grains.Unit(unitId);
         using var subscription = await feeds.SubscribeAsync(Feed.ForUnit(unitId));
-        var feed = new ReleasedFeed(subscription, caller, releases, journal, time, "stream");
+        var feed = new ReleasedFeed(subscription, caller, releases, time, "stream");
         var after = await feeds.StartingPointAsync(subscription, hello.ResumeFrom);
         var delayedAfter = hello.ResumeDelayedFrom == 0
             ? await feed.DelayedStartAsync(after, time.GetUtcNow(), context.CancellationToken)

@@ -51,8 +51,6 @@ public sealed partial class Releases : BackgroundService
     /// <summary>Where the policy file is for a hub with its data in <paramref name="dataPath"/>.</summary>
     public static string PathIn(string dataPath) => Path.GetFullPath(Path.Combine(dataPath, FileName));
 
-    public SharingPolicy Policy => _policy;
-
     /// <summary>The record as <paramref name="recipient"/> is given it over <paramref name="channel"/>, as of
     /// <paramref name="asOf"/> (now, unless reviewing); null when it is not given it.</summary>
     public JournalRecord? Deliver(Identity recipient, JournalRecord record, string channel, DateTimeOffset? asOf = null)
@@ -93,6 +91,20 @@ public sealed partial class Releases : BackgroundService
     public TimeSpan DelayOf(Nation nation, Identity recipient) =>
         SharingPolicy.IsRelease(recipient, nation) ? _policy.TermsFor(recipient, nation)?.Delay ?? TimeSpan.Zero : TimeSpan.Zero;
 
+    /// <summary>For each nation that delays its positions for <paramref name="recipient"/>: the last cursor of the
+    /// sector's log released to it by <paramref name="at"/>, the last recorded that delay before.</summary>
+    public async Task<IReadOnlyDictionary<Nation, long>> ReleasedUpToAsync(
+        Identity recipient, SectorId sector, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var released = new Dictionary<Nation, long>();
+        foreach (var nation in Enum.GetValues<Nation>())
+        {
+            if (DelayOf(nation, recipient) is { Ticks: > 0 } delay) released[nation] = await _journal.CursorAtAsync(sector, at - delay, cancellationToken);
+        }
+
+        return released;
+    }
+
     /// <summary>A sector's status at <paramref name="at"/> as <paramref name="recipient"/> is given it: the units whose
     /// positions it is released, as released, where a nation delays its positions as they stood that long before, and
     /// the open alerts it sees.</summary>
@@ -100,10 +112,8 @@ public sealed partial class Releases : BackgroundService
         Identity recipient, SectorSnapshot snapshot, string channel, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         var units = snapshot.Units;
-        foreach (var nation in Enum.GetValues<Nation>())
+        foreach (var (nation, released) in await ReleasedUpToAsync(recipient, snapshot.Sector.Id, at, cancellationToken))
         {
-            if (DelayOf(nation, recipient) is not { Ticks: > 0 } delay) continue;
-            var released = await _journal.CursorAtAsync(snapshot.Sector.Id, at - delay, cancellationToken);
             var earlier = await _journal.ReadAsync(
                 new JournalQuery(PositionRecorded.Kind) { Sector = snapshot.Sector.Id, LatestPerUnit = true, UpTo = released }, cancellationToken);
             units = [.. units.Where(r => Owner(r).Unit.Nation != nation).Concat(earlier.Where(r => Owner(r).Unit.Nation == nation)).OrderBy(r => Owner(r).Unit.Value, StringComparer.Ordinal)];
