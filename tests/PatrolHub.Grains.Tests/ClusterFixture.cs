@@ -57,7 +57,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public static async Task<InProcessTestCluster> StartAsync(IJournal journal, TimeProvider time)
     {
         var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddPatrolHubGrains().Services.AddSingleton(journal).AddSingleton(time));
+        builder.ConfigureSilo((_, silo) => silo.AddPatrolHubGrains().UseInMemoryReminderService().Services.AddSingleton(journal).AddSingleton(time));
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;

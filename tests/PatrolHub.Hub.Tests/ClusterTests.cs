@@ -113,12 +113,55 @@ public sealed class ClusterTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Critical_alerts_held_by_a_silo_that_stops_still_escalate_within_their_deadline_and_5_s()
+    {
+        // Grains are placed at random: of these, some alerts live on the silo that stops.
+        using var command = Channel(_a, IdentitySpec.Command("US", "TCA"));
+        var client = new CommandService.CommandServiceClient(command);
+        var raised = new List<Alert>();
+        for (var i = 0; i < 8; i++)
+        {
+            raised.Add(await client.RaiseAlertAsync(new RaiseAlertRequest
+            {
+                RequestId = $"cluster-{i}", Sector = "TCA", Kind = AlertKind.Tunnel, Severity = Severity.Critical, Latitude = 31.33, Longitude = -110.9,
+            }));
+        }
+
+        await _b.App.StopAsync();
+        // Read back from the record itself, which every silo shares: each alert's escalation and when it was made.
+        var deadline = raised.Max(a => a.EscalatesAt.ToDateTimeOffset()) + TimeSpan.FromSeconds(5);
+        using var reviewer = Channel(_a, IdentitySpec.Reviewer("US"));
+        var review = new ReviewService.ReviewServiceClient(reviewer);
+        using var waiting = new CancellationTokenSource(deadline - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(2));
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        while (true)
+        {
+            using var replay = review.Replay(new ReplayRequest
+            {
+                Sector = "TCA", From = raised[0].RaisedAt, To = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+                Kinds = { EventKind.Alert },
+            });
+            var escalations = new List<Alert>();
+            while (await replay.ResponseStream.MoveNext()) escalations.AddRange(replay.ResponseStream.Current.Events.Select(e => e.Alert).Where(a => a.Transition == "escalated"));
+            if (escalations.Count == raised.Count)
+            {
+                Assert.All(escalations, a => Assert.True(a.ChangedAt.ToDateTimeOffset() <= deadline, $"{a.AlertId} escalated at {a.ChangedAt}, after {deadline:O}"));
+                return;
+            }
+
+            Assert.True(await tick.WaitForNextTickAsync(waiting.Token).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result),
+                $"{escalations.Count} of {raised.Count} alerts escalated by {deadline:O}");
+        }
+    }
+
     private Dictionary<string, string> Settings() => new()
     {
         ["Journal:Store"] = "postgres",
         ["Journal:ConnectionString"] = new NpgsqlConnectionStringBuilder(_server) { Database = _database }.ConnectionString,
         ["Cluster:Redis"] = Needed("PATROLHUB_REDIS"),
         ["Cluster:Id"] = _database,
+        ["Alerts:CriticalDeadline"] = "00:00:03",
     };
 
     /// <summary>A channel to <paramref name="hub"/> with an identity of the cluster's PKI (the first silo's).</summary>

@@ -8,19 +8,31 @@ using PatrolHub.Grains.Telemetry;
 
 namespace PatrolHub.Grains.Alerts;
 
-public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<AlertOptions> options) : Grain, IAlertGrain
+/// <summary>
+/// An alert's deadlines have two triggers. A timer in the activation fires on time (and follows the clock a test
+/// controls). A reminder, kept by Orleans' reminder service in its table (Redis in a cluster), outlives the activation
+/// and its silo: if the silo is lost, the reminder service of a silo still up fires it there, which activates the
+/// alert from the journal and checks its deadlines. Both only ask <see cref="CheckDeadlines"/>, which acts once.
+/// </summary>
+public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<AlertOptions> options) : Grain, IAlertGrain, IRemindable
 {
+    private const string DeadlineReminder = "deadline";
+
+    /// <summary>How often a reminder ticks again after its due time, until the alert's state moves past it.</summary>
+    private static readonly TimeSpan ReminderRepeat = TimeSpan.FromMinutes(1);
+
     private readonly AlertOptions _options = options.Value;
     private AlertId _id;
     private AlertInfo? _alert;
     private ITimer? _deadline;
+    private DateTimeOffset? _reminded;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = AlertId.Parse(this.GetPrimaryKeyString());
         var last = await journal.ReadAsync(new JournalQuery(AlertChanged.Kind) { Subject = _id.Value, Last = 1 }, cancellationToken);
         _alert = (last.SingleOrDefault()?.Event as AlertChanged)?.Alert;
-        Arm();
+        await ArmAsync();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -67,6 +79,12 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
         return RecordAsync(alert with { State = AlertState.Resolved, Outcome = outcome, EscalatesAt = null, LastActor = by.Name }, AlertTransition.Resolved);
     }
 
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (_alert is { IsOpen: true }) await CheckDeadlines();
+        else await ForgetReminderAsync(force: true);
+    }
+
     public async Task CheckDeadlines()
     {
         if (_alert is not { IsOpen: true } alert) return;
@@ -90,7 +108,7 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
         }
         else
         {
-            Arm();
+            await ArmAsync();
         }
     }
 
@@ -139,21 +157,40 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
         if (transition == AlertTransition.Raised) HubMetrics.OpenAlerts.Add(1);
         else if (!alert.IsOpen) HubMetrics.OpenAlerts.Add(-1);
         _alert = alert;
-        Arm();
+        await ArmAsync();
         return changed;
     }
 
-    /// <summary>One timer for the nearest deadline; the grain stays active until it fires.</summary>
-    private void Arm()
+    /// <summary>The timer and the reminder for the nearest deadline; the grain stays active until it fires.</summary>
+    private async Task ArmAsync()
     {
         _deadline?.Dispose();
         _deadline = null;
-        if (_alert is not { IsOpen: true } alert) return;
+        if (_alert is not { IsOpen: true } alert)
+        {
+            await ForgetReminderAsync(force: false);
+            return;
+        }
+
         var next = alert.EscalatesAt is { } escalation && escalation < alert.ExpiresAt ? escalation : alert.ExpiresAt;
         var due = next - time.GetUtcNow();
         if (due < TimeSpan.Zero) due = TimeSpan.Zero;
         var self = this.AsReference<IAlertGrain>();
         _deadline = time.CreateTimer(_ => _ = self.CheckDeadlines(), null, due, Timeout.InfiniteTimeSpan);
         DelayDeactivation(due + TimeSpan.FromMinutes(1));
+        if (_reminded != next)
+        {
+            await this.RegisterOrUpdateReminder(DeadlineReminder, due, ReminderRepeat);
+            _reminded = next;
+        }
+    }
+
+    /// <summary>Removes the reminder of an alert no longer open: the one this activation set, or, when
+    /// <paramref name="force"/>, whichever the table holds.</summary>
+    private async Task ForgetReminderAsync(bool force)
+    {
+        if (_reminded is null && !force) return;
+        if (await this.GetReminder(DeadlineReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        _reminded = null;
     }
 }

@@ -11,7 +11,7 @@ namespace PatrolHub.Grains.Hosting;
 public static class SiloBuilderExtensions
 {
     /// <summary>What the grains need in a silo besides an <see cref="IJournal"/>: their options (validated on start), and the start-up step
-    /// that re-arms the deadlines of every open alert.</summary>
+    /// that re-arms the deadlines of every open alert. The host chooses where reminders are kept.</summary>
     public static ISiloBuilder AddPatrolHubGrains(this ISiloBuilder silo)
     {
         silo.Services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section).Validated(o => o.Validate());
@@ -23,56 +23,15 @@ public static class SiloBuilderExtensions
 }
 
 /// <summary>
-/// An alert's deadlines are timers in its grain. So when the silo starts, and whenever another silo of the cluster
-/// stops or dies (taking the alerts it held with it), every alert the journal says is still open is activated, on a
-/// silo still up: its escalation and expiry deadlines run again, and one already past fires at once. Not yet reliable:
-/// in some runs of two in-process silos, alerts of the stopped silo did not escalate on time (see the README).
+/// When the silo starts, every alert the journal says is still open is activated, so its deadline timer and reminder
+/// are armed again and one already past fires at once. This is what brings deadlines back after a restart of a hub
+/// whose reminders were kept in memory; with a durable reminder table it only arms them sooner.
 /// </summary>
-internal sealed partial class OpenAlertDeadlines(
-    IJournal journal, IGrainFactory grains, IClusterMembershipService membership, ILogger<OpenAlertDeadlines> logger)
-    : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+internal sealed partial class OpenAlertDeadlines(IJournal journal, IGrainFactory grains, ILogger<OpenAlertDeadlines> logger)
+    : ILifecycleParticipant<ISiloLifecycle>
 {
-    private readonly CancellationTokenSource _stopping = new();
-
     public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(OpenAlertDeadlines), ServiceLifecycleStage.Active, StartAsync, StopAsync);
-
-    private async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await WakeAsync(cancellationToken);
-        _ = WatchMembershipAsync(_stopping.Token);
-    }
-
-    private Task StopAsync(CancellationToken cancellationToken) => _stopping.CancelAsync();
-
-    public void Dispose() => _stopping.Dispose();
-
-    private async Task WatchMembershipAsync(CancellationToken cancellationToken)
-    {
-        var gone = Gone(membership.CurrentSnapshot);
-        try
-        {
-            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken))
-            {
-                var now = Gone(snapshot);
-                if (now.Except(gone).Any()) await WakeAsync(cancellationToken);
-                gone = now;
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The silo is stopping.
-        }
-        catch (Exception e)
-        {
-            Log.WatchFailed(logger, e);
-        }
-    }
-
-    /// <summary>The silos leaving or gone, with how far they are: a stopping silo still holds its alerts, so they are
-    /// woken again once it is dead.</summary>
-    private static HashSet<(SiloAddress, SiloStatus)> Gone(ClusterMembershipSnapshot snapshot) =>
-        [.. snapshot.Members.Values.Where(m => m.Status is SiloStatus.ShuttingDown or SiloStatus.Stopping or SiloStatus.Dead).Select(m => (m.SiloAddress, m.Status))];
+        lifecycle.Subscribe(nameof(OpenAlertDeadlines), ServiceLifecycleStage.Active, WakeAsync, _ => Task.CompletedTask);
 
     private async Task WakeAsync(CancellationToken cancellationToken)
     {
@@ -86,8 +45,5 @@ internal sealed partial class OpenAlertDeadlines(
     {
         [LoggerMessage(1, LogLevel.Information, "Re-armed the deadlines of {Count} open alerts")]
         public static partial void Rearmed(ILogger logger, int count);
-
-        [LoggerMessage(2, LogLevel.Error, "Watching the cluster's membership for lost silos stopped; open alerts are re-armed only when a silo starts")]
-        public static partial void WatchFailed(ILogger logger, Exception exception);
     }
 }

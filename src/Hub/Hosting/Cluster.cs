@@ -4,9 +4,9 @@ using StackExchange.Redis;
 
 namespace PatrolHub.Hub.Hosting;
 
-/// <summary>Cluster mode: the silo finds the others through Orleans' own Redis membership provider, and advertises
-/// itself at <see cref="ClusterSettings.AdvertisedAddress"/>. A Redis that cannot be reached stops the hub at once, with a
-/// sentence saying so, rather than after Orleans' retries.</summary>
+/// <summary>Cluster mode: the silo finds the others through Orleans' own Redis membership provider, keeps reminders in
+/// Redis too, and advertises itself at <see cref="ClusterSettings.AdvertisedAddress"/>. A Redis that cannot be reached
+/// stops the hub at once, with a sentence saying so, rather than after Orleans' retries.</summary>
 internal static class Cluster
 {
     public static void Join(ISiloBuilder silo, ClusterSettings options, OrleansOptions ports)
@@ -23,9 +23,12 @@ internal static class Cluster
             throw new InvalidOperationException($"Redis at {options.Redis} (Cluster:Redis) cannot be reached: {e.Message}", e);
         }
 
-        silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.Id, "patrolhub"));
+        // The service id keys the reminder table too, so two clusters sharing one Redis never fire each other's reminders.
+        silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.Id, options.Id));
         silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), ports.SiloPort, ports.GatewayPort, listenOnAnyHostAddress: true);
         silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
+        // Alert deadlines are reminders kept in Redis: when a silo is lost, another takes its share of them.
+        silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
         // A silo that stops answering is declared dead after three missed one-second probes, by one vote (a cluster of
         // two has no third to ask): its grains, the sector logs among them, then come back on the others.
         silo.Configure<ClusterMembershipOptions>(o =>

@@ -104,7 +104,7 @@ public static partial class HubHostingExtensions
         builder.UseOrleans(silo =>
         {
             if (cluster.Enabled) Cluster.Join(silo, cluster, orleans);
-            else silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort);
+            else silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort).UseInMemoryReminderService();
             silo.AddPatrolHubGrains();
             if (TelemetryExtensions.Exporting(builder.Configuration)) silo.AddActivityPropagation();
         });
