@@ -1,3 +1,5 @@
+using System.Net;
+using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Npgsql;
@@ -20,7 +22,16 @@ public sealed class ClusterTests : IAsyncLifetime
     private readonly HubFixture _a;
     private HubFixture _b = null!;
 
-    public ClusterTests() => _a = new HubFixture("cluster-a", Settings());
+    private readonly string _health = $"http://127.0.0.1:{HubFixture.FreePort()}";
+    private readonly string _dashboard = $"http://127.0.0.1:{HubFixture.FreePort()}";
+
+    public ClusterTests()
+    {
+        var settings = Settings();
+        settings["Hub:HealthUrl"] = _health;
+        settings["Hub:DashboardUrl"] = _dashboard;
+        _a = new HubFixture("cluster-a", settings);
+    }
 
     public async Task InitializeAsync()
     {
@@ -79,6 +90,39 @@ public sealed class ClusterTests : IAsyncLifetime
             Assert.True(await watch.ResponseStream.MoveNext().WaitAsync(Timeout));
             if (watch.ResponseStream.Current.Position?.UnitId == mx) break;
         }
+    }
+
+    [Fact]
+    public async Task A_silo_reports_its_cluster_on_its_health_endpoint_and_serves_the_Orleans_dashboard_on_a_port_of_its_own()
+    {
+        var (status, body) = await HubFixture.GetAsync($"{_health}/health");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var cluster = JsonDocument.Parse(body).RootElement.GetProperty("checks").GetProperty("cluster");
+        Assert.Equal("healthy", cluster.GetProperty("status").GetString());
+        Assert.Equal(["active", "active"], cluster.GetProperty("data").EnumerateObject().Select(p => p.Value.GetString()));
+        Assert.Equal("healthy", JsonDocument.Parse(body).RootElement.GetProperty("checks").GetProperty("journal").GetProperty("status").GetString());
+
+        (status, body) = await HubFixture.GetAsync($"{_dashboard}/dashboard/ClusterStats");
+        Assert.Equal(HttpStatusCode.OK, status);
+        (status, body) = await HubFixture.GetAsync($"{_dashboard}/dashboard/");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("<html", body, StringComparison.OrdinalIgnoreCase);
+        // Each path on its own port only.
+        Assert.Equal(HttpStatusCode.NotFound, (await HubFixture.GetAsync($"{_dashboard}/health")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await HubFixture.GetAsync($"{_health}/dashboard/")).Status);
+
+        // The other silo leaves: this one is still healthy, and the only active member left.
+        await _b.App.StopAsync();
+        using var waiting = new CancellationTokenSource(Timeout);
+        while (true)
+        {
+            (status, body) = await HubFixture.GetAsync($"{_health}/health");
+            var members = JsonDocument.Parse(body).RootElement.GetProperty("checks").GetProperty("cluster").GetProperty("data").EnumerateObject().ToList();
+            if (members.Count(m => m.Value.GetString() == "active") == 1) break;
+            await Task.Delay(100, waiting.Token);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, status);
     }
 
     [Fact]

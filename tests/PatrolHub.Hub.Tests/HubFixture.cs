@@ -68,7 +68,7 @@ public sealed class HubFixture : IAsyncLifetime
             configure(builder);
         });
         await app.StartAsync();
-        return (app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()));
+        return (app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single(a => a.StartsWith("https:", StringComparison.Ordinal))));
     }
 
     public async Task DisposeAsync()
@@ -79,6 +79,14 @@ public sealed class HubFixture : IAsyncLifetime
         Directory.Delete(DataPath, recursive: true);
     }
 
+    /// <summary>GETs a path of one of the hub's plain-HTTP operator ports: the status code and the body.</summary>
+    public static async Task<(HttpStatusCode Status, string Body)> GetAsync(string url)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+        using var response = await http.GetAsync(url);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     /// <summary>A channel presenting a freshly issued identity.</summary>
     public GrpcChannel Channel(IdentitySpec identity) => Connection.CreateChannel(Pki.IssueInMemory(identity));
 
@@ -86,6 +94,9 @@ public sealed class HubFixture : IAsyncLifetime
     {
         ["Hub:Url"] = $"https://127.0.0.1:{port}",
         ["Hub:DataPath"] = dataPath,
+        // The operator's ports have fixed defaults; a test that looks at them gives them free ports.
+        ["Hub:HealthUrl"] = "",
+        ["Hub:DashboardUrl"] = "",
         // The shared hub's tests pipeline hundreds of positions per unit; the limits have tests of their own.
         ["Security:PositionsPerSecond"] = "100000",
         ["Security:PositionBurst"] = "100000",

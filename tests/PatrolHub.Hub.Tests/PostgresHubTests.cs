@@ -1,3 +1,4 @@
+using System.Net;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Npgsql;
@@ -16,6 +17,7 @@ public sealed class PostgresHubTests : IAsyncLifetime
     private readonly string _server;
     private readonly string _database = $"patrolhub_hub_{Guid.NewGuid():N}";
     private readonly HubFixture _hub;
+    private readonly string _health = $"http://127.0.0.1:{HubFixture.FreePort()}";
 
     public PostgresHubTests()
     {
@@ -26,6 +28,7 @@ public sealed class PostgresHubTests : IAsyncLifetime
         {
             ["Journal:Store"] = "postgres",
             ["Journal:ConnectionString"] = new NpgsqlConnectionStringBuilder(_server) { Database = _database }.ConnectionString,
+            ["Hub:HealthUrl"] = _health,
         });
     }
 
@@ -77,6 +80,37 @@ public sealed class PostgresHubTests : IAsyncLifetime
         var recorded = (long[])(await count.ExecuteScalarAsync())!;
         Assert.Equal([1L, 2, 3, 4, 5], recorded);
     }
+
+    [Fact]
+    public async Task The_health_endpoint_says_the_journal_cannot_be_reached_while_the_database_refuses_and_healthy_once_it_is_back()
+    {
+        var health = $"{_health}/health";
+        var (status, body) = await HubFixture.GetAsync(health);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("healthy", Check(body, "journal"));
+        Assert.Equal("healthy", Check(body, "cluster"));
+
+        await ExecuteAsync(_server, $"ALTER DATABASE {_database} ALLOW_CONNECTIONS false");
+        try
+        {
+            await ExecuteAsync(_server, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{_database}'");
+            (status, body) = await HubFixture.GetAsync(health);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+            Assert.Equal("unhealthy", Check(body, "journal"));
+            Assert.Contains("cannot be reached", body, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await ExecuteAsync(_server, $"ALTER DATABASE {_database} ALLOW_CONNECTIONS true");
+        }
+
+        // A pooled connection the server ended may fail one more check; then the store answers again.
+        using var waiting = new CancellationTokenSource(Timeout);
+        while ((await HubFixture.GetAsync(health)).Status != HttpStatusCode.OK) await Task.Delay(100, waiting.Token);
+    }
+
+    private static string Check(string health, string name) =>
+        System.Text.Json.JsonDocument.Parse(health).RootElement.GetProperty("checks").GetProperty(name).GetProperty("status").GetString()!;
 
     private static async Task ExecuteAsync(string connectionString, string sql)
     {

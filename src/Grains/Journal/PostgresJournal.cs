@@ -32,7 +32,7 @@ public sealed class PostgresJournal : SqlJournal
         }
     }
 
-    protected override string Name => _name;
+    public override string Name => _name;
 
     protected override DbConnection CreateConnection() => _source.CreateConnection();
 

@@ -37,7 +37,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
     protected SqlJournal(ILogger logger) => _logger = logger;
 
     /// <summary>What the store is, for messages: "the journal '/data/journal.db'".</summary>
-    protected abstract string Name { get; }
+    public abstract string Name { get; }
 
     /// <summary>A new connection to the store, not yet open.</summary>
     protected abstract DbConnection CreateConnection();
@@ -99,6 +99,14 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
 
     /// <summary>False once the writer has stopped; appends would then never complete.</summary>
     public bool IsWriting => !_writeLoop.IsCompleted;
+
+    /// <summary>Completes once the store has answered a query on a fresh connection of the pool; throws if it cannot.</summary>
+    public Task PingAsync(CancellationToken cancellationToken = default) => ReadAsync(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1";
+        return command.ExecuteScalar();
+    }, cancellationToken);
 
     public Task<LogHead> ReadHeadAsync(SectorId sector, CancellationToken cancellationToken = default) =>
         ReadAsync(connection => ReadHead(connection, sector), cancellationToken);

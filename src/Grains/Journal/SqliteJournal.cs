@@ -36,7 +36,7 @@ public sealed class SqliteJournal : SqlJournal
     public static SqliteJournal OpenReadOnly(string path) =>
         new(path, readOnly: true, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteJournal>.Instance);
 
-    protected override string Name => $"The journal '{_path}'";
+    public override string Name => $"The journal '{_path}'";
 
     protected override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
 

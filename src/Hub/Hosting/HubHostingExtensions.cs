@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
 using PatrolHub.Grains.Hosting;
 using PatrolHub.Grains.Security;
 using PatrolHub.Grains.Journal;
@@ -65,6 +66,7 @@ public static partial class HubHostingExtensions
                 });
                 listen.Use(handshakes.Leave);
             });
+            Operations.Listen(kestrel, hub);
         });
         builder.Services.AddSingleton(handshakes);
         // One for the hub: gRPC creates an interceptor per call unless the container holds it.
@@ -95,7 +97,8 @@ public static partial class HubHostingExtensions
         });
         StrictMessages.Register(builder.Services);
         builder.Services.AddGrpcHealthChecks()
-            .AddCheck<JournalHealthCheck>("journal");
+            .AddCheck<JournalHealthCheck>("journal")
+            .AddCheck<MembershipHealthCheck>("cluster");
         builder.Services.AddGrpcReflection();
 
         var orleans = builder.Configuration.GetSection(OrleansOptions.Section).Get<OrleansOptions>() ?? new OrleansOptions();
@@ -106,6 +109,7 @@ public static partial class HubHostingExtensions
             if (cluster.Enabled) Cluster.Join(silo, cluster, orleans);
             else silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort).UseInMemoryReminderService();
             silo.AddPatrolHubGrains();
+            if (hub.DashboardPort is not null) silo.AddDashboard();
             if (TelemetryExtensions.Exporting(builder.Configuration)) silo.AddActivityPropagation();
         });
 
@@ -119,7 +123,7 @@ public static partial class HubHostingExtensions
     }
 
     /// <summary>Listens where Hub:Url says: localhost on both loopbacks, an IP address on that address, any other host name on every address.</summary>
-    private static void Listen(KestrelServerOptions kestrel, Uri url, Action<ListenOptions> configure)
+    internal static void Listen(KestrelServerOptions kestrel, Uri url, Action<ListenOptions> configure)
     {
         if (url.IsLoopback && !IPAddress.TryParse(url.Host, out _)) kestrel.ListenLocalhost(url.Port, configure);
         else if (IPAddress.TryParse(url.Host, out var address)) kestrel.Listen(address, url.Port, configure);
@@ -132,6 +136,8 @@ public static partial class HubHostingExtensions
         app.Services.GetRequiredService<IJournal>();
         // Admission holds the streams a revocation ends: it must be listening before the first call.
         app.Services.GetRequiredService<CallerAdmission>();
+        var hub = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
+        Operations.Map(app, hub);
         app.UseAuthentication();
         app.UseAuthorization();
         app.Use(FrameCheck.InvokeAsync);

@@ -38,6 +38,14 @@ public sealed class HubOptions
     /// <summary>Open streams (unit connections and sector watches); past it a new one gets RESOURCE_EXHAUSTED with a retry-after hint.</summary>
     public int MaxStreams { get; set; } = 25_000;
 
+    /// <summary>Plain HTTP, for the operator: <c>GET /health</c> (200 or 503, JSON) reports the journal and the silo's
+    /// cluster membership. Empty: not served.</summary>
+    public string? HealthUrl { get; set; } = "http://127.0.0.1:7080";
+
+    /// <summary>Plain HTTP, unauthenticated: the Orleans Dashboard at <c>/dashboard/</c>. It shows every grain, so it is
+    /// bound to localhost unless set otherwise. Empty: not served, and the silo does not profile grain calls for it.</summary>
+    public string? DashboardUrl { get; set; } = "http://127.0.0.1:7081";
+
     /// <summary>The first setting that is wrong, as a sentence naming its key, or null.</summary>
     public string? Validate() =>
         !Uri.TryCreate(Url, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps ? $"{Section}:Url must be an https:// URL; it is '{Url}'."
@@ -49,6 +57,20 @@ public sealed class HubOptions
         : HandshakeQueue < 0 ? $"{Section}:HandshakeQueue must not be negative; it is {HandshakeQueue}."
         : HandshakeQueueWait < TimeSpan.Zero ? $"{Section}:HandshakeQueueWait must not be negative; it is {HandshakeQueueWait}."
         : MaxStreams < 1 ? $"{Section}:MaxStreams must be at least 1; it is {MaxStreams}."
+        : OperationsError(nameof(HealthUrl), HealthUrl) ?? OperationsError(nameof(DashboardUrl), DashboardUrl)
+        ?? (HealthPort is { } health && health == DashboardPort ? $"{Section}:HealthUrl and {Section}:DashboardUrl need ports of their own; both are {health}." : null);
+
+    public int? HealthPort => PortOf(HealthUrl);
+
+    public int? DashboardPort => PortOf(DashboardUrl);
+
+    private static int? PortOf(string? url) => Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? parsed.Port : null;
+
+    private string? OperationsError(string key, string? url) =>
+        string.IsNullOrWhiteSpace(url) ? null
+        : !Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme != Uri.UriSchemeHttp || parsed.AbsolutePath != "/"
+            ? $"{Section}:{key} must be an http:// URL with no path, or empty; it is '{url}'."
+        : parsed.Port == new Uri(Url).Port ? $"{Section}:{key} needs a port other than the hub's own ({parsed.Port})."
         : null;
 }
 
