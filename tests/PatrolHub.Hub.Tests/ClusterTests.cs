@@ -5,6 +5,7 @@ using Grpc.Net.Client;
 using Npgsql;
 using PatrolHub.Client.Connection;
 using PatrolHub.Client.Pki;
+using PatrolHub.Client.Sectors;
 using PatrolHub.Client.Units;
 using PatrolHub.V1;
 
@@ -17,7 +18,6 @@ namespace PatrolHub.Hub.Tests;
 public sealed class ClusterTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
-    private readonly string _server = Needed("PATROLHUB_POSTGRES");
     private readonly string _database = $"patrolhub_cluster_{Guid.NewGuid():N}";
     private readonly HubFixture _a;
     private HubFixture _b = null!;
@@ -35,12 +35,7 @@ public sealed class ClusterTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await using (var connection = new NpgsqlConnection(_server))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {_database}", connection);
-            await create.ExecuteNonQueryAsync();
-        }
+        await Services.ExecuteAsync(Services.Postgres, $"CREATE DATABASE {_database}");
 
         await _a.InitializeAsync();
         // The second silo serves with the first one's certificates, so clients trust both alike.
@@ -57,10 +52,7 @@ public sealed class ClusterTests : IAsyncLifetime
         await _b.DisposeAsync();
         await _a.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(_server);
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE {_database} WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
+        await Services.ExecuteAsync(Services.Postgres, $"DROP DATABASE {_database} WITH (FORCE)");
     }
 
     [Fact]
@@ -126,34 +118,46 @@ public sealed class ClusterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task When_its_silo_stops_a_unit_moves_to_the_other_and_its_feed_resumes_without_gap_or_duplicate()
+    public async Task When_its_silo_stops_a_unit_and_a_watch_move_to_the_other_and_resume_without_gap_or_duplicate()
     {
         var (us, mx) = Units.NextPair();
         await Units.PairAsync(_a, us, mx);
         using var usChannel = Channel(_a, IdentitySpec.Unit(us));
         await using var usUnit = new UnitSession(usChannel, us);
-        // The Mexican unit knows both silos, the second one first.
+        // The Mexican unit and the Mexican command's watch know both silos, the second one first.
         var mxChannels = new[] { Channel(_b, IdentitySpec.Unit(mx)), Channel(_a, IdentitySpec.Unit(mx)) };
+        var watchChannels = new[] { Channel(_b, IdentitySpec.Command("MX", "TCA")), Channel(_a, IdentitySpec.Command("MX", "TCA")) };
+        using var stopWatching = new CancellationTokenSource();
         try
         {
             await using var mxUnit = new UnitSession(mxChannels, mx);
+            var watch = new SectorWatch(watchChannels, "TCA");
+            await using var watched = watch.WatchAsync(stopWatching.Token).GetAsyncEnumerator();
+            Assert.True(await watched.MoveNextAsync().AsTask().WaitAsync(Timeout));
+            Assert.NotNull(watched.Current.Snapshot);
             await usUnit.StartAsync().WaitAsync(Timeout);
             await mxUnit.StartAsync().WaitAsync(Timeout);
             await usUnit.SendAsync(Units.Position(1, 31.35));
             Assert.Equal(1ul, (await NextAsync(mxUnit, m => m.PartnerPosition is not null)).PartnerPosition.Sequence);
+            Assert.Equal(1ul, await NextPositionAsync(watched, us));
 
             await _b.App.StopAsync();
             for (ulong i = 2; i <= 4; i++) await usUnit.SendAsync(Units.Position(i, 31.35 + (i / 1000.0)));
             var received = new List<ulong>();
             while (received.Count < 3) received.Add((await NextAsync(mxUnit, m => m.PartnerPosition is not null)).PartnerPosition.Sequence);
+            var seen = new List<ulong>();
+            while (seen.Count < 3) seen.Add(await NextPositionAsync(watched, us));
 
             Assert.Equal([2ul, 3, 4], received);
+            Assert.Equal([2ul, 3, 4], seen);
             Assert.Equal(1, mxUnit.HubIndex);
+            Assert.Equal(1, watch.HubIndex);
             Assert.Equal(1ul, (await mxUnit.SendAsync(Units.Position(1, 31.30))).Sequence);
+            await stopWatching.CancelAsync();
         }
         finally
         {
-            foreach (var channel in mxChannels) channel.Dispose();
+            foreach (var channel in mxChannels.Concat(watchChannels)) channel.Dispose();
         }
     }
 
@@ -202,8 +206,8 @@ public sealed class ClusterTests : IAsyncLifetime
     private Dictionary<string, string> Settings() => new()
     {
         ["Journal:Store"] = "postgres",
-        ["Journal:ConnectionString"] = new NpgsqlConnectionStringBuilder(_server) { Database = _database }.ConnectionString,
-        ["Cluster:Redis"] = Needed("PATROLHUB_REDIS"),
+        ["Journal:ConnectionString"] = Services.Database(_database),
+        ["Cluster:Redis"] = Services.Redis,
         ["Cluster:Id"] = _database,
         ["Alerts:CriticalDeadline"] = "00:00:03",
     };
@@ -211,6 +215,16 @@ public sealed class ClusterTests : IAsyncLifetime
     /// <summary>A channel to <paramref name="hub"/> with an identity of the cluster's PKI (the first silo's).</summary>
     private GrpcChannel Channel(HubFixture hub, IdentitySpec identity) =>
         HubConnectionOptions.Load(hub.Address.ToString(), null, _a.Pki.PathOf(DevelopmentPki.HubCa)).CreateChannel(_a.Pki.IssueInMemory(identity));
+
+    /// <summary>The sequence of the next position of <paramref name="unit"/> the watch delivers.</summary>
+    private static async Task<ulong> NextPositionAsync(IAsyncEnumerator<SectorUpdate> watch, string unit)
+    {
+        while (true)
+        {
+            Assert.True(await watch.MoveNextAsync().AsTask().WaitAsync(Timeout));
+            if (watch.Current.Position?.UnitId == unit) return watch.Current.Position.Sequence;
+        }
+    }
 
     private static async Task<HubMessage> NextAsync(UnitSession session, Func<HubMessage, bool> match)
     {
@@ -220,7 +234,4 @@ public sealed class ClusterTests : IAsyncLifetime
             if (match(message)) return message;
         }
     }
-
-    private static string Needed(string variable) => Environment.GetEnvironmentVariable(variable)
-        ?? throw new InvalidOperationException($"This test needs PostgreSQL and Redis: run 'eval \"$(scripts/services.sh start)\"' first (.ci/run does), which sets {variable}.");
 }

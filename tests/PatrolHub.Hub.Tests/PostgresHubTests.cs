@@ -14,27 +14,23 @@ namespace PatrolHub.Hub.Tests;
 public sealed class PostgresHubTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
-    private readonly string _server;
     private readonly string _database = $"patrolhub_hub_{Guid.NewGuid():N}";
     private readonly HubFixture _hub;
     private readonly string _health = $"http://127.0.0.1:{HubFixture.FreePort()}";
 
     public PostgresHubTests()
     {
-        _server = Environment.GetEnvironmentVariable("PATROLHUB_POSTGRES")
-            ?? throw new InvalidOperationException(
-                "This test needs PostgreSQL: run 'eval \"$(scripts/services.sh start)\"' first (.ci/run does), which sets PATROLHUB_POSTGRES.");
         _hub = new HubFixture("postgres", new Dictionary<string, string>
         {
             ["Journal:Store"] = "postgres",
-            ["Journal:ConnectionString"] = new NpgsqlConnectionStringBuilder(_server) { Database = _database }.ConnectionString,
+            ["Journal:ConnectionString"] = Services.Database(_database),
             ["Hub:HealthUrl"] = _health,
         });
     }
 
     public async Task InitializeAsync()
     {
-        await ExecuteAsync(_server, $"CREATE DATABASE {_database}");
+        await Services.ExecuteAsync(Services.Postgres, $"CREATE DATABASE {_database}");
         await _hub.InitializeAsync();
     }
 
@@ -42,7 +38,7 @@ public sealed class PostgresHubTests : IAsyncLifetime
     {
         await _hub.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        await ExecuteAsync(_server, $"DROP DATABASE {_database} WITH (FORCE)");
+        await Services.ExecuteAsync(Services.Postgres, $"DROP DATABASE {_database} WITH (FORCE)");
     }
 
     [Fact]
@@ -73,7 +69,7 @@ public sealed class PostgresHubTests : IAsyncLifetime
         Assert.True((await review.VerifyAsync(new VerifyRequest { Sector = "TCA" })).Intact);
 
         // What was acknowledged is in the database, each once, read without the hub.
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_server) { Database = _database }.ConnectionString);
+        await using var connection = new NpgsqlConnection(Services.Database(_database));
         await connection.OpenAsync();
         await using var count = new NpgsqlCommand("SELECT array_agg(unit_seq ORDER BY cursor) FROM journal WHERE kind = 'position' AND unit = @unit", connection);
         count.Parameters.AddWithValue("unit", us);
@@ -90,10 +86,10 @@ public sealed class PostgresHubTests : IAsyncLifetime
         Assert.Equal("healthy", Check(body, "journal"));
         Assert.Equal("healthy", Check(body, "cluster"));
 
-        await ExecuteAsync(_server, $"ALTER DATABASE {_database} ALLOW_CONNECTIONS false");
+        await Services.ExecuteAsync(Services.Postgres, $"ALTER DATABASE {_database} ALLOW_CONNECTIONS false");
         try
         {
-            await ExecuteAsync(_server, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{_database}'");
+            await Services.ExecuteAsync(Services.Postgres, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{_database}'");
             (status, body) = await HubFixture.GetAsync(health);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
             Assert.Equal("unhealthy", Check(body, "journal"));
@@ -101,7 +97,7 @@ public sealed class PostgresHubTests : IAsyncLifetime
         }
         finally
         {
-            await ExecuteAsync(_server, $"ALTER DATABASE {_database} ALLOW_CONNECTIONS true");
+            await Services.ExecuteAsync(Services.Postgres, $"ALTER DATABASE {_database} ALLOW_CONNECTIONS true");
         }
 
         // A pooled connection the server ended may fail one more check; then the store answers again.
@@ -111,12 +107,4 @@ public sealed class PostgresHubTests : IAsyncLifetime
 
     private static string Check(string health, string name) =>
         System.Text.Json.JsonDocument.Parse(health).RootElement.GetProperty("checks").GetProperty(name).GetProperty("status").GetString()!;
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
 }

@@ -16,7 +16,7 @@ public sealed class SubscriberBufferTests
     [Fact]
     public async Task Positions_coalesce_per_unit_and_stay_in_cursor_order()
     {
-        var buffer = new SubscriberBuffer(capacity: 4);
+        var buffer = new SubscriberBuffer(capacity: 4, coalesceAbove: 0);
         buffer.Enqueue(Position(1, A));
         buffer.Enqueue(Position(2, B));
         buffer.Enqueue(Pair(3));
@@ -29,7 +29,7 @@ public sealed class SubscriberBufferTests
     [Fact]
     public async Task Other_events_are_never_dropped_and_overflow_ends_the_subscriber()
     {
-        var buffer = new SubscriberBuffer(capacity: 2);
+        var buffer = new SubscriberBuffer(capacity: 2, coalesceAbove: 0);
         for (var i = 0; i < 100; i++) buffer.Enqueue(Position(i, A));
         buffer.Enqueue(Pair(101));
         buffer.Enqueue(Pair(102));
@@ -40,6 +40,27 @@ public sealed class SubscriberBufferTests
         buffer.Enqueue(Pair(104));
         var error = await Assert.ThrowsAsync<RpcException>(() => buffer.DequeueAsync(CancellationToken.None));
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Positions_are_kept_whole_until_the_queue_holds_enough_to_coalesce()
+    {
+        var buffer = new SubscriberBuffer(capacity: 4, coalesceAbove: 3);
+        buffer.Enqueue(Position(1, A));
+        buffer.Enqueue(Position(2, A));
+        buffer.Enqueue(Position(3, B));
+        // Three queued: from here a unit's newer position replaces its latest queued one.
+        buffer.Enqueue(Position(4, A));
+        buffer.Enqueue(Position(5, A));
+
+        Assert.Equal(1, await NextCursorAsync(buffer));
+        Assert.Equal(3, await NextCursorAsync(buffer));
+        Assert.Equal(5, await NextCursorAsync(buffer));
+        // Below the mark again: each position is kept.
+        buffer.Enqueue(Position(6, A));
+        buffer.Enqueue(Position(7, A));
+        Assert.Equal(6, await NextCursorAsync(buffer));
+        Assert.Equal(7, await NextCursorAsync(buffer));
     }
 
     [Fact]

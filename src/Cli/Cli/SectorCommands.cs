@@ -55,25 +55,29 @@ internal static class SectorCommands
         var watch = new Command("watch", "Watch a sector live: a snapshot, then every change") { sector, duration, resume, resumeDelayed };
         watch.SetAction(async (result, cancellationToken) =>
         {
-            var (_, output, channel) = GlobalOptions.CommandClient(result);
+            var output = GlobalOptions.Output(result);
+            var connection = GlobalOptions.Connection(result);
+            // Every address given, so the watch moves to the next silo when its own fails.
+            var channels = connection.CreateChannels(connection.Identity);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (result.GetValue(duration) is { } d) stop.CancelAfter(Durations.Parse(d));
-            using (channel)
+            try
             {
-                try
+                var watcher = new SectorWatch(channels, result.GetValue(sector)!, result.GetValue(resume), result.GetValue(resumeDelayed));
+                await foreach (var update in watcher.WatchAsync(stop.Token))
                 {
-                    var watcher = new SectorWatch(channel, result.GetValue(sector)!, result.GetValue(resume), result.GetValue(resumeDelayed));
-                    await foreach (var update in watcher.WatchAsync(stop.Token))
-                    {
-                        if (update.Snapshot is { } snapshot) PrintSnapshot(output, snapshot, update.Cursor);
-                        else if (update.Delayed) Render.Event(output, update.DelayedCursor, update.Position, update.Pair, update.Alert, update.Warning, prefix: $"delayed #{update.DelayedCursor} ");
-                        else Render.Event(output, update.Cursor, update.Position, update.Pair, update.Alert, update.Warning);
-                    }
+                    if (update.Snapshot is { } snapshot) PrintSnapshot(output, snapshot, update.Cursor);
+                    else if (update.Delayed) Render.Event(output, update.DelayedCursor, update.Position, update.Pair, update.Alert, update.Warning, prefix: $"delayed #{update.DelayedCursor} ");
+                    else Render.Event(output, update.Cursor, update.Position, update.Pair, update.Alert, update.Warning);
                 }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    // Duration elapsed or interrupted.
-                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Duration elapsed or interrupted.
+            }
+            finally
+            {
+                foreach (var channel in channels) channel.Dispose();
             }
 
             return ExitCodes.Ok;

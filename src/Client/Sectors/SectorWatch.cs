@@ -6,10 +6,20 @@ using PatrolHub.V1;
 
 namespace PatrolHub.Client.Sectors;
 
-/// <summary>Watches a sector: a snapshot, then every change; reconnects and resumes after the last cursors seen.</summary>
-public sealed class SectorWatch(GrpcChannel channel, string sector, ulong resumeFrom = 0, ulong resumeDelayedFrom = 0)
+/// <summary>Watches a sector: a snapshot, then every change; reconnects and resumes after the last cursors seen. Given
+/// several hubs (a cluster's silos), it moves to the next one when its hub fails.</summary>
+public sealed class SectorWatch(IReadOnlyList<GrpcChannel> channels, string sector, ulong resumeFrom = 0, ulong resumeDelayedFrom = 0)
 {
-    private readonly CommandService.CommandServiceClient _client = new(channel);
+    private readonly CommandService.CommandServiceClient[] _clients = [.. channels.Select(c => new CommandService.CommandServiceClient(c))];
+    private int _current;
+
+    public SectorWatch(GrpcChannel channel, string sector, ulong resumeFrom = 0, ulong resumeDelayedFrom = 0)
+        : this([channel], sector, resumeFrom, resumeDelayedFrom)
+    {
+    }
+
+    /// <summary>Which of the hubs the watch is on (an index into the channels it was given).</summary>
+    public int HubIndex => _current;
 
     /// <summary>The cursor of the last update received.</summary>
     public ulong Cursor { get; private set; } = resumeFrom;
@@ -24,7 +34,7 @@ public sealed class SectorWatch(GrpcChannel channel, string sector, ulong resume
         RpcException? failure = null;
         while (!cancellationToken.IsCancellationRequested)
         {
-            using var call = _client.WatchSector(
+            using var call = _clients[_current].WatchSector(
                 new WatchSectorRequest { Sector = sector, ResumeFrom = Cursor, ResumeDelayedFrom = DelayedCursor },
                 cancellationToken: cancellationToken);
             var stream = call.ResponseStream;
@@ -43,6 +53,7 @@ public sealed class SectorWatch(GrpcChannel channel, string sector, ulong resume
                 catch (RpcException e) when (Retry.IsTransient(e.StatusCode))
                 {
                     failure = e;
+                    _current = (_current + 1) % _clients.Length;
                     break;
                 }
 

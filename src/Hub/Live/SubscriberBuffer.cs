@@ -10,12 +10,16 @@ namespace PatrolHub.Hub.Live;
 public readonly record struct FeedItem(JournalRecord? Record, long CatchUpTo);
 
 /// <summary>
-/// One subscriber's bounded queue, in cursor order. Positions coalesce per unit (a newer one replaces the queued one,
-/// taking its place at the tail); other events are never dropped: when they do not fit, the queue faults with
+/// One subscriber's bounded queue, in cursor order. Once it holds <paramref name="coalesceAbove"/> records, the
+/// subscriber is behind and positions coalesce per unit (a newer one replaces the unit's latest queued one, taking its
+/// place at the tail); below that every position is kept, so a burst (units resending what they could not send while
+/// their silo failed) arrives whole. Other events are never dropped: when they do not fit, the queue faults with
 /// RESOURCE_EXHAUSTED and the subscriber resumes from its cursor. Producers never wait.
 /// </summary>
-public sealed class SubscriberBuffer(int capacity)
+public sealed class SubscriberBuffer(int capacity, int coalesceAbove = SubscriberBuffer.CoalesceAbove)
 {
+    public const int CoalesceAbove = 64;
+
     private readonly LinkedList<JournalRecord> _items = new();
     private readonly Dictionary<UnitId, LinkedListNode<JournalRecord>> _positions = [];
     private readonly Lock _lock = new();
@@ -31,7 +35,7 @@ public sealed class SubscriberBuffer(int capacity)
             if (_fault is not null) return;
             if (record.Event is PositionRecorded position)
             {
-                if (_positions.Remove(position.Unit, out var queued))
+                if (_items.Count >= coalesceAbove && _positions.Remove(position.Unit, out var queued))
                 {
                     _items.Remove(queued);
                     HubMetrics.Coalesced.Add(1);
@@ -85,8 +89,8 @@ public sealed class SubscriberBuffer(int capacity)
                 if (_items.First is { } first)
                 {
                     _items.RemoveFirst();
-                    if (first.Value.Event is PositionRecorded position) _positions.Remove(position.Unit);
-                    else _others--;
+                    if (first.Value.Event is not PositionRecorded position) _others--;
+                    else if (_positions.TryGetValue(position.Unit, out var latest) && latest == first) _positions.Remove(position.Unit);
                     return new FeedItem(first.Value, 0);
                 }
 
