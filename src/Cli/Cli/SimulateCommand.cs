@@ -86,7 +86,7 @@ internal static class SimulateCommand
         reconnects = r.Reconnects,
         most_reconnects_of_one_unit = r.MostReconnectsOfOneUnit,
         refusals = r.Refusals,
-        longest_outage_s = Math.Round(r.LongestOutage.TotalSeconds, 2),
+        outages = r.Outages,
         alerts_raised = r.AlertsRaised,
         alert_to_partner = r.AlertToPartner,
         alert_to_commands = r.AlertToCommands,
@@ -97,7 +97,8 @@ internal static class SimulateCommand
         offered:   {r.Offered} positions; sent {r.Sent}; acknowledged {r.Acknowledged} ({r.AcknowledgedPerSecond:F1}/s); failed {r.Failed}
         ack:       {r.Ack}
         delivery:  {r.Delivery.Count} partner positions, {r.Delivery}
-        reconnects: {r.Reconnects}, at most {r.MostReconnectsOfOneUnit} by one unit ({r.Refusals} refused as overloaded); longest outage {r.LongestOutage.TotalSeconds:F1} s
+        reconnects: {r.Reconnects}, at most {r.MostReconnectsOfOneUnit} by one unit ({r.Refusals} refused as overloaded)
+        outages:   {r.Outages.Count}, {r.Outages}
         alerts:    {r.AlertsRaised} raised; to partner {r.AlertToPartner}; to commands {r.AlertToCommands}
         """);
 }

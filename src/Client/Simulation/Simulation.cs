@@ -28,10 +28,11 @@ public sealed record SimulationOptions(IReadOnlyList<string> Sectors, int Pairs,
 }
 
 /// <summary>What a simulation run measured. Offered: positions the schedule called for; sent: those the window let
-/// out; acknowledged: those the hub recorded; failed: those whose session ended first.</summary>
+/// out; acknowledged: those the hub recorded; failed: those whose session ended first; outages: each time a unit was
+/// without its stream, from the drop to the welcome of the hub it reached next.</summary>
 public sealed record SimulationReport(
     int Pairs, int Units, TimeSpan Duration, long Offered, long Sent, long Acknowledged, long Failed, Latency Ack, Latency Delivery,
-    int Reconnects, int MostReconnectsOfOneUnit, int Refusals, TimeSpan LongestOutage, int AlertsRaised, Latency AlertToPartner, Latency AlertToCommands)
+    int Reconnects, int MostReconnectsOfOneUnit, int Refusals, Latency Outages, int AlertsRaised, Latency AlertToPartner, Latency AlertToCommands)
 {
     /// <summary>Each unit's highest acknowledged sequence: what the hub promised is durably recorded.</summary>
     public IReadOnlyDictionary<string, ulong> LastAcknowledged { get; init; } = new Dictionary<string, ulong>();
@@ -98,7 +99,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
             options.Pairs, units.Count, Stopwatch.GetElapsedTime(started), measured.Offered, measured.Sent, Volatile.Read(ref measured.Acknowledged),
             measured.Failed, Latency.Of(measured.AckMs), Latency.Of(measured.DeliveryMs),
             connections.Sum(s => s.Reconnects), connections.Select(s => s.Reconnects).DefaultIfEmpty().Max(), connections.Sum(s => s.Refusals),
-            connections.Select(s => s.LongestOutage).DefaultIfEmpty().Max(),
+            Latency.Of(new ConcurrentBag<double>(connections.SelectMany(s => s.Outages).Select(o => o.TotalMilliseconds))),
             measured.Alerts.Raised, Latency.Of(measured.Alerts.PartnerMs), Latency.Of(measured.Alerts.CommandMs))
         {
             LastAcknowledged = measured.LastAcknowledged,

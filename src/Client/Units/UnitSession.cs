@@ -19,6 +19,7 @@ public sealed class UnitSession : IAsyncDisposable
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly SortedDictionary<ulong, (PositionUpdate Update, TaskCompletionSource<Ack> Ack)> _unacked = [];
     private readonly Dictionary<string, TaskCompletionSource<AlertReply>> _replies = [];
+    private readonly List<TimeSpan> _outages = [];
     private readonly TaskCompletionSource<Welcome> _firstWelcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private AsyncDuplexStreamingCall<UnitMessage, HubMessage>? _call;
@@ -68,8 +69,14 @@ public sealed class UnitSession : IAsyncDisposable
     /// <summary>How many times the session has reconnected.</summary>
     public int Reconnects { get; private set; }
 
-    /// <summary>The longest time the session has been without a connection, from a drop to the next welcome.</summary>
-    public TimeSpan LongestOutage { get; private set; }
+    /// <summary>How long each time the session was down lasted: from the drop to the hub's welcome on reconnecting.</summary>
+    public IReadOnlyList<TimeSpan> Outages
+    {
+        get
+        {
+            lock (_outages) return [.. _outages];
+        }
+    }
 
     /// <summary>How many times the hub refused the stream as overloaded (RESOURCE_EXHAUSTED) and the session waited as asked.</summary>
     public int Refusals { get; private set; }
@@ -162,7 +169,10 @@ public sealed class UnitSession : IAsyncDisposable
                             DelayedCursor = Math.Max(DelayedCursor, message.DelayedCursor);
                             await ResendAsync(call);
                             attempt = 0;
-                            if (droppedAt is { } dropped && Stopwatch.GetElapsedTime(dropped) > LongestOutage) LongestOutage = Stopwatch.GetElapsedTime(dropped);
+                            if (droppedAt is { } dropped)
+                            {
+                                lock (_outages) _outages.Add(Stopwatch.GetElapsedTime(dropped));
+                            }
                             droppedAt = null;
                             _firstWelcome.TrySetResult(message.Welcome);
                             break;
