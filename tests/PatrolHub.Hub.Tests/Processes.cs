@@ -75,9 +75,10 @@ internal sealed class HubProcess : IAsyncDisposable
     {
         var args = HubFixture.Settings(dataPath, port).SelectMany(s => new[] { $"--{s.Key}", s.Value! }).Concat(more);
         var hub = new HubProcess(Process.Start(Processes.Dotnet(Processes.Program("Hub", "PatrolHub.Hub.dll"), args, dataPath))!);
-        await Task.WhenAny(hub._ready.Task, hub._process.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(60));
-        if (!hub._ready.Task.IsCompleted) throw new InvalidOperationException($"The hub did not start:\n{hub.Log}");
-        return hub;
+        await Task.WhenAny(hub._ready.Task, hub._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+        if (hub._ready.Task.IsCompleted) return hub;
+        await hub.DisposeAsync();
+        throw new InvalidOperationException($"The hub did not start within 60 s:\n{hub.Log}");
     }
 
     public async Task KillAsync()

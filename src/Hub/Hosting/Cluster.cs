@@ -30,12 +30,15 @@ internal static class Cluster
         // Alert deadlines are reminders kept in Redis: when a silo is lost, another takes its share of them.
         silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
         // A silo that stops answering is declared dead after three missed one-second probes, by one vote (a cluster of
-        // two has no third to ask): its grains, the sector logs among them, then come back on the others.
+        // two has no third to ask): its grains, the sector logs among them, then come back on the others. Each silo
+        // writes that it is alive every 5 s, so when the whole cluster was killed, a silo starting again soon sees
+        // the old entries as stale (after two missed writes) instead of waiting on silos that are gone.
         silo.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = TimeSpan.FromSeconds(1);
             o.NumMissedProbesLimit = 3;
             o.NumVotesForDeathDeclaration = 1;
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
         });
     }
 }
