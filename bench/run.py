@@ -2,10 +2,15 @@
 """Runs the relay yardstick and the hub back to back under the same `patrolhub simulate` load and prints one table.
 
     python3 bench/run.py --pairs 2000 [--sector TCA|all] [--rate 1] [--duration 60s] [--window 32] [--connect-rate 500]
+    python3 bench/run.py --pairs 2000 --servers relay,hub-pg,cluster     # one silo against two, both on PostgreSQL
+
+Servers: relay; hub (one silo, SQLite); hub-pg (one silo, PostgreSQL); cluster (two silos, Redis membership, one
+PostgreSQL journal; simulate spreads units over both). PostgreSQL and Redis come from scripts/services.sh, with a
+fresh database per run.
 
 Each server runs on this machine as a Release build, on a fresh data folder and one development PKI; the load generator
-shares the machine. Server CPU is utime+stime from /proc, from the moment streaming starts to the end of the run; peak
-RSS is VmHWM. Pass --json FILE to keep the raw figures.
+shares the machine. Server CPU is utime+stime from /proc, from the moment streaming starts to the end of the run, summed
+over a cluster's silos; peak RSS is VmHWM, summed likewise. Pass --json FILE to keep the raw figures.
 """
 import argparse, json, os, signal, sqlite3, subprocess, sys, tempfile, threading, time
 from pathlib import Path
@@ -80,7 +85,7 @@ def simulate(url, work, args, servers, restart=None):
         for line in run.stderr:
             sys.stderr.write(f"  [{line.strip()}]\n")
             if line.startswith("streaming"):
-                marks["cpu"] = cpu_seconds(servers[0].pid)
+                marks["cpu"] = sum(cpu_seconds(s.pid) for s in servers)
                 if restart:
                     threading.Thread(target=kill_and_restart, daemon=True).start()
     reader = threading.Thread(target=progress, daemon=True)
@@ -91,13 +96,26 @@ def simulate(url, work, args, servers, restart=None):
     if run.returncode != 0:
         sys.exit(f"simulate failed against {url} (exit {run.returncode})")
     report = json.loads(out.strip().splitlines()[-1])
-    report["server_cpu_s"] = cpu_seconds(servers[0].pid) - marks.get("cpu", 0)
-    report["server_peak_rss_mb"] = peak_rss_mb(servers[0].pid)
+    report["server_cpu_s"] = sum(cpu_seconds(s.pid) for s in servers) - marks.get("cpu", 0)
+    report["server_peak_rss_mb"] = sum(peak_rss_mb(s.pid) for s in servers)
     report["server_cpu_s_per_1000"] = report["server_cpu_s"] / max(1, report["acknowledged"]) * 1000
     if restart:
         report["restart_s"] = marks.get("restart_s")
-        report.update(check_record(work / "hub/journal.db", json.loads(acks.read_text())))
+        report.update(check_record(work / "hub-7451/journal.db", json.loads(acks.read_text())))
     return report
+
+
+def services():
+    """PATROLHUB_POSTGRES and PATROLHUB_REDIS from scripts/services.sh (which starts them if needed)."""
+    out = subprocess.run(["bash", str(ROOT / "scripts/services.sh"), "start"], check=True, capture_output=True, text=True).stdout
+    return dict(line.removeprefix("export ").replace("'", "").split("=", 1) for line in out.splitlines() if line.startswith("export "))
+
+
+def fresh_database(connection_string, name):
+    """Creates database NAME on the server of an Npgsql connection string; returns the string for it."""
+    parts = dict(part.split("=", 1) for part in connection_string.split(";") if part)
+    subprocess.run(["psql", "-h", parts["Host"], "-p", parts["Port"], "-U", parts["Username"], "-d", "postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+    return ";".join(f"{k}={name if k == 'Database' else v}" for k, v in parts.items())
 
 
 def check_record(journal, acknowledged):
@@ -133,26 +151,45 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="patrolhub-bench-"))
     subprocess.run(["dotnet", str(CLIENT), "--certs", str(work / "certs"), "certs", "init"], check=True, stdout=subprocess.DEVNULL)
     certs = work / "certs"
+    def hub(port, *settings):
+        return ["dotnet", args.hub_dll, "--Hub:Url", f"https://127.0.0.1:{port}", "--Hub:DataPath", str(work / f"hub-{port}"),
+                "--Hub:Certificates:Server", str(certs / "hub.pfx"), "--Hub:Certificates:UsCa", str(certs / "us-ca.crt"),
+                "--Hub:Certificates:MxCa", str(certs / "mx-ca.crt"),
+                "--Hub:HealthUrl", f"http://127.0.0.1:{port + 100}", "--Hub:DashboardUrl", f"http://127.0.0.1:{port + 200}",
+                # The per-unit position limit is for hostile clients; the load's own rate must stay under it.
+                "--Security:PositionsPerSecond", str(max(50, int(args.rate * 2))), *settings,
+                *[part for setting in args.hub_setting for part in ("--" + setting.split("=", 1)[0], setting.split("=", 1)[1])]]
+
+    def shared(name):
+        env = services()
+        journal = fresh_database(env["PATROLHUB_POSTGRES"], f"bench_{name.replace('-', '_')}_{int(time.time())}")
+        return ["--Journal:Store", "postgres", "--Journal:ConnectionString", journal, "--Cluster:Redis", env["PATROLHUB_REDIS"],
+                "--Cluster:Id", f"bench-{name}-{int(time.time())}"]
+
+    def silos(name, count):
+        common = shared(name)
+        if count == 1:  # one silo: PostgreSQL, no cluster
+            common = common[:4]
+        return [hub(7451 + i, "--Orleans:SiloPort", str(11151 + i), "--Orleans:GatewayPort", str(30051 + i), *common) for i in range(count)]
+
     servers = {
-        "relay": (["dotnet", str(RELAY), "--certs", str(certs), "--url", "https://127.0.0.1:7450"], "relay listening", "https://127.0.0.1:7450"),
-        "hub": (["dotnet", args.hub_dll, "--Hub:Url", "https://127.0.0.1:7451", "--Hub:DataPath", str(work / "hub"),
-                 "--Hub:Certificates:Server", str(certs / "hub.pfx"), "--Hub:Certificates:UsCa", str(certs / "us-ca.crt"),
-                 "--Hub:Certificates:MxCa", str(certs / "mx-ca.crt"),
-                 # The per-unit position limit is for hostile clients; the load's own rate must stay under it.
-                 "--Security:PositionsPerSecond", str(max(50, int(args.rate * 2))),
-                 *[part for setting in args.hub_setting for part in ("--" + setting.split("=", 1)[0], setting.split("=", 1)[1])]],
-                "PatrolHub listening", "https://127.0.0.1:7451"),
+        "relay": (lambda: [["dotnet", str(RELAY), "--certs", str(certs), "--url", "https://127.0.0.1:7450"]], "relay listening", "https://127.0.0.1:7450"),
+        "hub": (lambda: [hub(7451)], "PatrolHub listening", "https://127.0.0.1:7451"),
+        "hub-pg": (lambda: silos("hub-pg", 1), "PatrolHub listening", "https://127.0.0.1:7451"),
+        "cluster": (lambda: silos("cluster", 2), "PatrolHub listening", "https://127.0.0.1:7451,https://127.0.0.1:7452"),
     }
     results = {}
     for name in args.servers.split(","):
-        command, ready, url = servers[name]
+        commands, ready, url = servers[name]
+        commands = commands()
         print(f"{name}: {args.pairs} pairs in {args.sector} at {args.rate} Hz for {args.duration}, window {args.window}", file=sys.stderr)
-        servers_running = [start(name, command, work, ready)]
-        restart = (lambda: start(name, command, work, ready)) if args.kill_after and name == "hub" else None
+        servers_running = [start(f"{name}-{i}", command, work, ready) for i, command in enumerate(commands)]
+        restart = (lambda: start(name, commands[0], work, ready)) if args.kill_after and name == "hub" else None
         try:
             results[name] = simulate(url, work, args, servers_running, restart)
         finally:
-            stop(servers_running[0])
+            for server in servers_running:
+                stop(server)
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
     table(results, args)
@@ -179,15 +216,14 @@ def table(results, args):
         ("server CPU-s / 1,000 updates", "server_cpu_s_per_1000", "{:.3f}"), ("server peak RSS MB", "server_peak_rss_mb", "{:,.0f}"),
     ]
     print(f"\n{args.pairs * 2} units ({args.pairs} pairs) in {args.sector}, {args.rate} Hz, {args.duration}, window {args.window}\n")
-    header = "| | " + " | ".join(names) + (" | hub / relay |" if len(names) == 2 else " |")
-    print(header)
-    print("|---" * (len(names) + 1 + (1 if len(names) == 2 else 0)) + "|")
+    ratios = [f"{n} / {names[0]}" for n in names[1:]]
+    print("| | " + " | ".join(names + ratios) + " |")
+    print("|---" * (len(names) + len(ratios) + 1) + "|")
     for label, path, fmt in rows:
         values = [get(results[n], path) for n in names]
         cells = [fmt.format(v) if isinstance(v, (int, float)) else "–" for v in values]
-        if len(names) == 2:
-            a, b = values
-            cells.append(f"{b / a:.2f}×" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a else "–")
+        base = values[0]
+        cells += [f"{v / base:.2f}×" if isinstance(base, (int, float)) and isinstance(v, (int, float)) and base else "–" for v in values[1:]]
         print(f"| {label} | " + " | ".join(cells) + " |")
 
 

@@ -13,6 +13,21 @@ public sealed class VerifyTests
     private static readonly SectorId Tca = new("TCA");
     private static readonly UnitId Us = UnitId.Parse("US-TCA-0001");
 
+    [Fact]
+    public void The_keys_read_from_a_payload_alone_are_the_ones_its_event_gives()
+    {
+        HubEvent[] events =
+        [
+            Events.Position(Us, 7, UnitId.Parse("MX-TCA-0001")),
+            Events.Position(Us, 8),
+            new PairChanged(new PairInfo(PairId.Create(Tca, 1), Us, UnitId.Parse("MX-TCA-0001"), PairState.Active, "command:US:TCA", Nation.US, "command:MX:TCA", null, DateTimeOffset.UtcNow)),
+        ];
+        foreach (var e in events)
+        {
+            Assert.Equal(e.Keys(), JournalSerializer.DeserializeKeys(System.Text.Encoding.UTF8.GetBytes(JournalSerializer.Serialize(e))));
+        }
+    }
+
     [Theory]
     [InlineData(TempJournal.Sqlite)]
     [InlineData(TempJournal.Postgres)]

@@ -80,7 +80,7 @@ public sealed class ChainCheck(SectorId sector, LogHead start, IEnumerable<Check
         JournalKeys keys;
         try
         {
-            keys = JournalSerializer.Deserialize(link.Payload).Keys();
+            keys = JournalSerializer.DeserializeKeys(link.Payload);
         }
         catch (JsonException e)
         {
@@ -119,7 +119,7 @@ public sealed class CheckpointTrust(IReadOnlyList<X509Certificate2> anchors)
 /// then every signed checkpoint against the records.</summary>
 public static class ChainVerifier
 {
-    private const int Page = 8192;
+    private const int Page = 1024;
 
     /// <summary>The logs to verify: one sector's (or the security log, SEC), or, with none named, every sector's and the security log.</summary>
     public static IReadOnlyList<SectorId> LogsNamed(string? only) =>

@@ -25,6 +25,14 @@ public static class JournalSerializer
     public static HubEvent Deserialize(ReadOnlySpan<byte> payload) =>
         JsonSerializer.Deserialize<HubEvent>(payload, Options) ?? throw new JsonException("A journal payload was null.");
 
+    /// <summary>The keys of a payload, as <see cref="HubEvent.Keys"/> gives them. A position (nearly every record) is
+    /// read through <see cref="Units.PositionRecorded.KeysOnly"/>, which skips all the keys do not need: verifying the
+    /// record reads millions. Anything else is read whole.</summary>
+    public static JournalKeys DeserializeKeys(ReadOnlySpan<byte> payload) =>
+        payload.StartsWith("{\"type\":\"position\","u8)
+            ? (JsonSerializer.Deserialize<Units.PositionRecorded.KeysOnly>(payload, Options) ?? throw new JsonException("A journal payload was null.")).Keys()
+            : Deserialize(payload).Keys();
+
     /// <summary>Record times are kept to the microsecond, the precision they are stored and hashed at.</summary>
     public static long ToMicros(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / 10;
 

@@ -37,5 +37,15 @@ public sealed record PositionRecorded(
 {
     public const string Kind = "position";
 
-    public override JournalKeys Keys() => new(Kind, Unit.Sector, Unit, Partner, null, Report.Sequence);
+    public override JournalKeys Keys() => KeysOf(Unit, Report.Sequence, Partner);
+
+    private static JournalKeys KeysOf(UnitId unit, long sequence, UnitId? partner) => new(Kind, unit.Sector, unit, partner, null, sequence);
+
+    /// <summary>The part of a serialized position its keys come from; the rest of the payload is skipped unread.</summary>
+    public sealed record KeysOnly(UnitId Unit, KeysOnly.SequenceOnly Report, UnitId? Partner)
+    {
+        public JournalKeys Keys() => KeysOf(Unit, Report.Sequence, Partner);
+
+        public sealed record SequenceOnly(long Sequence);
+    }
 }
