@@ -36,20 +36,19 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
 
     /// <summary>Starts silo <paramref name="index"/> on the given ports, or on free ones when they are 0, and keeps
     /// them in <see cref="_silos"/>.</summary>
-    private async Task<HubProcess> StartSiloAsync(int index, int port, int siloPort)
+    private async Task StartSiloAsync(int index, int port, int siloPort)
     {
         if (port == 0) (port, siloPort) = (HubFixture.FreePort(), HubFixture.FreePort());
         var process = await HubProcess.StartAsync(
-                _data, port,
-                "--Journal:Store", "postgres",
-                "--Journal:ConnectionString", Services.Database(_database),
-                "--Cluster:Redis", Services.Redis,
-                "--Cluster:Id", _database,
-                "--Orleans:SiloPort", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--Hub:DashboardUrl", index == 0 ? _dashboard : "",
-                "--Alerts:CriticalDeadline", CriticalDeadline.ToString());
+            _data, port,
+            "--Journal:Store", "postgres",
+            "--Journal:ConnectionString", Services.Database(_database),
+            "--Cluster:Redis", Services.Redis,
+            "--Cluster:Id", _database,
+            "--Orleans:SiloPort", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--Hub:DashboardUrl", index == 0 ? _dashboard : "",
+            "--Alerts:CriticalDeadline", CriticalDeadline.ToString());
         _silos[index] = (process, port, siloPort);
-        return process;
     }
 
     public async Task DisposeAsync()
