@@ -13,7 +13,8 @@ namespace PatrolHub.Hub.Tests;
 /// <summary>
 /// Each nation's sharing policy, on a hub of its own: Mexico coarsens its units to 1 km and withholds their motion for
 /// U.S. commands (and so for U.S. reviewers), hides unpaired units from the joint centre; the U.S. withholds alert text
-/// from Mexican commands, gives the joint centre its positions a second late, and releases nothing to partners.
+/// from Mexican commands, gives the joint centre its positions a second late, and releases nothing to partners or to
+/// Mexican reviewers.
 /// </summary>
 public sealed class SharingPolicyTests : IAsyncLifetime
 {
@@ -28,11 +29,47 @@ public sealed class SharingPolicyTests : IAsyncLifetime
         ["Sharing:US:Commands:WithholdText"] = "true",
         ["Sharing:US:Joint:DelaySeconds"] = "1",
         ["Sharing:US:Partner:Release"] = "false",
+        ["Sharing:US:Reviewers:Release"] = "false",
     });
 
     public Task InitializeAsync() => _hub.InitializeAsync();
 
     public Task DisposeAsync() => _hub.DisposeAsync();
+
+    [Fact]
+    public async Task A_reviewer_asking_by_name_for_units_the_other_nation_shares_nothing_of_is_refused_and_told_whose_policy_it_is()
+    {
+        var (us, mx) = Units.NextPair();
+        await Units.PairAsync(_hub, us, mx);
+        await using (var usUnit = await ConnectedUnit.ConnectAsync(_hub, us))
+        {
+            await usUnit.Session.SendAsync(Units.Position(1, 31.35));
+        }
+
+        using var channel = _hub.Channel(IdentitySpec.Reviewer("MX"));
+        var review = new ReviewService.ReviewServiceClient(channel);
+        ReplayRequest Replay(params string[] units) => new()
+        {
+            Sector = "TCA", From = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-5)), To = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(1)),
+            Units = { units }, Kinds = { EventKind.Position },
+        };
+
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            using var call = review.Replay(Replay(us));
+            await call.ResponseStream.MoveNext();
+        });
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Contains("US's sharing policy releases nothing of its units to reviewer:MX", refused.Status.Detail, StringComparison.Ordinal);
+
+        // Asked for the sector as a whole, or for its own nation's units, the reviewer is answered with what was shared.
+        foreach (var request in new[] { Replay(), Replay(mx) })
+        {
+            using var call = review.Replay(request);
+            while (await call.ResponseStream.MoveNext().WaitAsync(Timeout))
+                Assert.DoesNotContain(call.ResponseStream.Current.Events, e => e.Position?.UnitId == us);
+        }
+    }
 
     [Fact]
     public async Task US_commands_and_reviewers_see_Mexican_units_on_a_1_km_grid_while_their_partners_see_them_exactly()

@@ -18,9 +18,6 @@ public static class JournalSerializer
 
     public static string Serialize(HubEvent e) => JsonSerializer.Serialize(e, Options);
 
-    public static HubEvent Deserialize(string payload) =>
-        JsonSerializer.Deserialize<HubEvent>(payload, Options) ?? throw new JsonException("A journal payload was null.");
-
     /// <summary>Reads a payload from its UTF-8 bytes.</summary>
     public static HubEvent Deserialize(ReadOnlySpan<byte> payload) =>
         JsonSerializer.Deserialize<HubEvent>(payload, Options) ?? throw new JsonException("A journal payload was null.");

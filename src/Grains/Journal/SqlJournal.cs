@@ -389,7 +389,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
             while (reader.Read())
             {
                 records.Add(new JournalRecord(
-                    reader.GetInt64(0), JournalSerializer.FromMicros(reader.GetInt64(1)), JournalSerializer.Deserialize(reader.GetString(2))));
+                    reader.GetInt64(0), JournalSerializer.FromMicros(reader.GetInt64(1)), JournalSerializer.Deserialize(ReadPayload(reader, 2))));
             }
 
             return records;

@@ -30,6 +30,7 @@ internal sealed class ReviewGrpcService(
         var caller = CallerAuthentication.Of(context);
         Access.Demand(caller, Operation.Replay);
         var units = request.Units.Select(UnitId.Parse).ToHashSet();
+        releases.DemandShared(caller, units);
         var kinds = request.Kinds.Select(KindOf).ToHashSet();
         if (request.Speed < 0 || double.IsNaN(request.Speed) || double.IsInfinity(request.Speed))
             throw new Grains.DomainValidationException("speed", $"speed must be 0 (as fast as possible) or a positive factor; it is {request.Speed}.");

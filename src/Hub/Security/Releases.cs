@@ -82,6 +82,19 @@ public sealed partial class Releases : BackgroundService
             throw new DomainPermissionException($"{actor.Name} may not act on alert {alert.Id}; {alert.RaisedByNation}'s sharing policy withholds its alerts from {actor.Name}.");
     }
 
+    /// <summary>Refuses a request naming units whose nation releases nothing to <paramref name="recipient"/>: asked
+    /// for by name, what was not shared is refused, not answered with silence. (A request for the whole sector is
+    /// answered with what was shared.)</summary>
+    public void DemandShared(Identity recipient, IEnumerable<UnitId> units)
+    {
+        var policy = _policy;
+        foreach (var unit in units)
+        {
+            if (SharingPolicy.IsRelease(recipient, unit.Nation) && policy.TermsFor(recipient, unit.Nation) is null)
+                throw new DomainPermissionException($"{unit.Nation}'s sharing policy releases nothing of its units to {recipient.Name}, so {unit} cannot be asked for.");
+        }
+    }
+
     /// <summary>How long after it was recorded <paramref name="recipient"/> may be given the record: a position of a
     /// nation whose terms for the recipient delay it; zero for everything else.</summary>
     public TimeSpan DelayFor(Identity recipient, JournalRecord record) =>
