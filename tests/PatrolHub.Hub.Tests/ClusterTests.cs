@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Grpc.Core;
@@ -8,6 +9,7 @@ using PatrolHub.Client.Pki;
 using PatrolHub.Client.Sectors;
 using PatrolHub.Client.Units;
 using PatrolHub.V1;
+using Xunit.Abstractions;
 
 namespace PatrolHub.Hub.Tests;
 
@@ -25,8 +27,11 @@ public sealed class ClusterTests : IAsyncLifetime
     private readonly string _health = $"http://127.0.0.1:{HubFixture.FreePort()}";
     private readonly string _dashboard = $"http://127.0.0.1:{HubFixture.FreePort()}";
 
-    public ClusterTests()
+    private readonly ITestOutputHelper _output;
+
+    public ClusterTests(ITestOutputHelper output)
     {
+        _output = output;
         var settings = Settings();
         settings["Hub:HealthUrl"] = _health;
         settings["Hub:DashboardUrl"] = _dashboard;
@@ -159,6 +164,39 @@ public sealed class ClusterTests : IAsyncLifetime
         {
             foreach (var channel in mxChannels.Concat(watchChannels)) channel.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task A_certificate_revoked_in_one_silos_file_is_refused_by_the_other_silo_and_its_stream_there_ends()
+    {
+        var (us, _) = Units.NextPair();
+        var identity = _a.Pki.IssueInMemory(IdentitySpec.Unit(us));
+        using var channel = HubConnectionOptions.Load(_b.Address.ToString(), null, _a.Pki.PathOf(DevelopmentPki.HubCa)).CreateChannel(identity);
+        using var call = new PatrolService.PatrolServiceClient(channel).Connect();
+        await call.RequestStream.WriteAsync(new UnitMessage { Hello = new Hello { UnitId = us } });
+        Assert.True(await call.ResponseStream.MoveNext().WaitAsync(Timeout));
+
+        // Listed on the first silo's machine only; the second learns it through the database.
+        var revoked = Stopwatch.StartNew();
+        Assert.True(RevocationFile.Add(Path.Combine(_a.DataPath, "revoked.txt"), identity.SerialNumber, "stolen"));
+        var ended = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNext().WaitAsync(Timeout))
+            {
+            }
+        });
+        _output.WriteLine($"the stream on the other silo ended {revoked.Elapsed.TotalSeconds:F2} s after the revocation");
+        Assert.Equal(StatusCode.Unauthenticated, ended.StatusCode);
+        Assert.Contains("has been revoked", ended.Status.Detail, StringComparison.Ordinal);
+        Assert.True(revoked.Elapsed < TimeSpan.FromSeconds(3), $"the stream ended {revoked.Elapsed.TotalSeconds:F1} s after the revocation");
+
+        using var again = new PatrolService.PatrolServiceClient(channel).Connect();
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await again.RequestStream.WriteAsync(new UnitMessage { Hello = new Hello { UnitId = us } });
+            await again.ResponseStream.MoveNext().WaitAsync(Timeout);
+        });
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
     }
 
     [Fact]

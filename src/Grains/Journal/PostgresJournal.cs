@@ -34,6 +34,25 @@ public sealed class PostgresJournal : SqlJournal
 
     public override string Name => _name;
 
+    /// <summary>Adds revoked certificate serials to the list every silo of the cluster reads; a serial once listed
+    /// stays listed.</summary>
+    public async Task AddRevocationsAsync(IReadOnlyCollection<string> serials, CancellationToken cancellationToken = default)
+    {
+        await using var insert = _source.CreateCommand("INSERT INTO revocations (serial) SELECT unnest(@serials) ON CONFLICT DO NOTHING");
+        insert.Parameters.AddWithValue("serials", serials.ToArray());
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Every serial any silo has listed as revoked.</summary>
+    public async Task<IReadOnlySet<string>> ReadRevocationsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var select = _source.CreateCommand("SELECT serial FROM revocations");
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        var serials = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken)) serials.Add(reader.GetString(0));
+        return serials;
+    }
+
     protected override DbConnection CreateConnection() => _source.CreateConnection();
 
     protected override void ApplySchema(DbConnection connection) => PostgresSchema.Migrate((NpgsqlConnection)connection, _name);

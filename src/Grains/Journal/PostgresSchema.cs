@@ -43,6 +43,12 @@ internal static class PostgresSchema
             pruned_from bigint NOT NULL DEFAULT 0,
             PRIMARY KEY (sector, cursor, pruned_from));
         """,
+        // 2: revoked certificate serials, listed on any silo and refused by all.
+        """
+        CREATE TABLE revocations (
+            serial text PRIMARY KEY,
+            listed_at timestamptz NOT NULL DEFAULT now());
+        """,
     ];
 
     /// <summary>The schema version this build writes: the number of migrations it knows.</summary>
