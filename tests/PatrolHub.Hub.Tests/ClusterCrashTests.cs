@@ -28,7 +28,7 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await Services.ExecuteAsync(Services.Postgres, $"CREATE DATABASE {_database}");
+        await Services.CreateDatabaseAsync(_database);
         // The first creates the development PKI in the shared data folder; the second finds it there.
         _silos.AddRange([default, default]);
         for (var i = 0; i < 2; i++) await StartSiloAsync(i, 0, 0);
@@ -54,8 +54,7 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task DisposeAsync()
     {
         foreach (var silo in _silos.Where(s => s.Process is not null)) await silo.Process.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await Services.ExecuteAsync(Services.Postgres, $"DROP DATABASE {_database} WITH (FORCE)");
+        await Services.DropDatabaseAsync(_database);
         Directory.Delete(_data, recursive: true);
     }
 
@@ -80,7 +79,7 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
         var running = streams.Select(s => s.RunAsync(stop.Token)).ToList();
         try
         {
-            await WaitUntilAsync(() => streams.All(s => s.Acknowledged.Count >= 3), TimeSpan.FromSeconds(60));
+            await Poll.UntilAsync(() => streams.All(s => s.Acknowledged.Count >= 3), TimeSpan.FromSeconds(60));
 
             var raised = new List<Alert>();
             for (var i = 0; i < 8; i++) raised.Add(await new CommandService.CommandServiceClient(usCommand).RaiseAlertAsync(AlertTests.Raise("TCA", Severity.Critical, 31.32, -110.93)));
@@ -92,7 +91,7 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
             var survivor = _silos[1 - victim];
 
             // Every unit has a position acknowledged after the kill within 20 s, wherever it was.
-            await WaitUntilAsync(() => streams.All(s => s.AcknowledgedAfter(killed) is not null), TimeSpan.FromSeconds(25));
+            await Poll.UntilAsync(() => streams.All(s => s.AcknowledgedAfter(killed) is not null), TimeSpan.FromSeconds(25));
             var slowest = streams.Max(s => Stopwatch.GetElapsedTime(killed, s.AcknowledgedAfter(killed)!.Value));
             Assert.True(slowest <= TimeSpan.FromSeconds(20), $"the slowest unit resumed {slowest.TotalSeconds:F1} s after the kill");
             var moved = streams.Count(s => s.Session.Reconnects > 0);
@@ -101,7 +100,7 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
 
             // A few seconds more on the survivor alone, then the units stop.
             var resumed = streams.ToDictionary(s => s, s => s.Acknowledged.Count);
-            await WaitUntilAsync(() => streams.All(s => s.Acknowledged.Count >= resumed[s] + 3), TimeSpan.FromSeconds(30));
+            await Poll.UntilAsync(() => streams.All(s => s.Acknowledged.Count >= resumed[s] + 3), TimeSpan.FromSeconds(30));
             await stop.CancelAsync();
             await Task.WhenAll(running);
 
@@ -211,42 +210,37 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>Which silo holds most of the alert grains, from the dashboard's counters (its view covers the cluster).</summary>
     private async Task<(int Silo, int Alerts)> SiloHoldingMostAlertsAsync(int alerts)
     {
-        using var waiting = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
+        var perSilo = new Dictionary<string, int>();
+        await Poll.UntilAsync(async () =>
         {
             var (_, body) = await HubFixture.GetAsync($"{_dashboard}/dashboard/DashboardCounters");
-            var perSilo = JsonDocument.Parse(body).RootElement.GetProperty("simpleGrainStats").EnumerateArray()
+            perSilo = JsonDocument.Parse(body).RootElement.GetProperty("simpleGrainStats").EnumerateArray()
                 .Where(g => g.GetProperty("grainType").GetString()!.EndsWith("AlertGrain", StringComparison.Ordinal))
                 .GroupBy(g => g.GetProperty("siloAddress").GetString()!)
                 .ToDictionary(g => g.Key, g => g.Sum(s => s.GetProperty("activationCount").GetInt32()));
-            if (perSilo.Values.Sum() >= alerts)
-            {
-                var busiest = perSilo.MaxBy(p => p.Value);
-                return (_silos.FindIndex(s => busiest.Key.Contains($":{s.SiloPort}", StringComparison.Ordinal)), busiest.Value);
-            }
-
-            await Task.Delay(200, waiting.Token);
-        }
+            return perSilo.Values.Sum() >= alerts;
+        }, TimeSpan.FromSeconds(30));
+        var busiest = perSilo.MaxBy(p => p.Value);
+        return (_silos.FindIndex(s => busiest.Key.Contains($":{s.SiloPort}", StringComparison.Ordinal)), busiest.Value);
     }
 
+    /// <summary>When each alert first escalated, read from the database, once <paramref name="count"/> have or
+    /// <paramref name="by"/> has passed.</summary>
     private async Task<Dictionary<string, DateTimeOffset>> WaitForEscalationsAsync(int count, DateTimeOffset by)
     {
-        using var waiting = new CancellationTokenSource(by - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5));
-        while (true)
+        var escalations = new Dictionary<string, DateTimeOffset>();
+        await Poll.UntilAsync(async () =>
         {
             await using var connection = new NpgsqlConnection(ConnectionString);
-            await connection.OpenAsync(waiting.Token);
+            await connection.OpenAsync();
             await using var query = new NpgsqlCommand(
                 "SELECT subject, min(recorded_at) FROM journal WHERE kind = 'alert' AND payload::jsonb->>'transition' = 'Escalated' GROUP BY subject", connection);
-            var escalations = new Dictionary<string, DateTimeOffset>();
-            await using (var reader = await query.ExecuteReaderAsync(waiting.Token))
-            {
-                while (await reader.ReadAsync(waiting.Token)) escalations[reader.GetString(0)] = DateTimeOffset.UnixEpoch.AddTicks(reader.GetInt64(1) * 10);
-            }
-
-            if (escalations.Count >= count || DateTimeOffset.UtcNow > by) return escalations;
-            await Task.Delay(250, waiting.Token);
-        }
+            await using var reader = await query.ExecuteReaderAsync();
+            escalations.Clear();
+            while (await reader.ReadAsync()) escalations[reader.GetString(0)] = DateTimeOffset.UnixEpoch.AddTicks(reader.GetInt64(1) * 10);
+            return escalations.Count >= count || DateTimeOffset.UtcNow > by;
+        }, by - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5));
+        return escalations;
     }
 
     /// <summary>Per unit, how many times each position sequence is in the journal, read without the hub.</summary>
@@ -268,13 +262,6 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     private string ConnectionString => Services.Database(_database);
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        using var waiting = new CancellationTokenSource(timeout);
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        while (!condition()) await poll.WaitForNextTickAsync(waiting.Token);
-    }
 
     /// <summary>A unit sending a position a second over a session that knows both silos, keeping when each was
     /// acknowledged and what its feed delivered.</summary>

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Npgsql;
 using PatrolHub.Client.Connection;
 using PatrolHub.Client.Pki;
 using PatrolHub.Client.Sectors;
@@ -40,7 +38,7 @@ public sealed class ClusterTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await Services.ExecuteAsync(Services.Postgres, $"CREATE DATABASE {_database}");
+        await Services.CreateDatabaseAsync(_database);
 
         await _a.InitializeAsync();
         // The second silo serves with the first one's certificates, so clients trust both alike.
@@ -56,8 +54,7 @@ public sealed class ClusterTests : IAsyncLifetime
     {
         await _b.DisposeAsync();
         await _a.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await Services.ExecuteAsync(Services.Postgres, $"DROP DATABASE {_database} WITH (FORCE)");
+        await Services.DropDatabaseAsync(_database);
     }
 
     [Fact]
@@ -94,10 +91,10 @@ public sealed class ClusterTests : IAsyncLifetime
     {
         var (status, body) = await HubFixture.GetAsync($"{_health}/health");
         Assert.Equal(HttpStatusCode.OK, status);
-        var cluster = JsonDocument.Parse(body).RootElement.GetProperty("checks").GetProperty("cluster");
+        var cluster = HubFixture.HealthCheck(body, "cluster");
         Assert.Equal("healthy", cluster.GetProperty("status").GetString());
         Assert.Equal(["active", "active"], cluster.GetProperty("data").EnumerateObject().Select(p => p.Value.GetString()));
-        Assert.Equal("healthy", JsonDocument.Parse(body).RootElement.GetProperty("checks").GetProperty("journal").GetProperty("status").GetString());
+        Assert.Equal("healthy", HubFixture.HealthCheck(body, "journal").GetProperty("status").GetString());
 
         (status, body) = await HubFixture.GetAsync($"{_dashboard}/dashboard/ClusterStats");
         Assert.Equal(HttpStatusCode.OK, status);
@@ -110,14 +107,11 @@ public sealed class ClusterTests : IAsyncLifetime
 
         // The other silo leaves: this one is still healthy, and the only active member left.
         await _b.App.StopAsync();
-        using var waiting = new CancellationTokenSource(Timeout);
-        while (true)
+        await Poll.UntilAsync(async () =>
         {
             (status, body) = await HubFixture.GetAsync($"{_health}/health");
-            var members = JsonDocument.Parse(body).RootElement.GetProperty("checks").GetProperty("cluster").GetProperty("data").EnumerateObject().ToList();
-            if (members.Count(m => m.Value.GetString() == "active") == 1) break;
-            await Task.Delay(100, waiting.Token);
-        }
+            return HubFixture.HealthCheck(body, "cluster").GetProperty("data").EnumerateObject().Count(m => m.Value.GetString() == "active") == 1;
+        }, Timeout);
 
         Assert.Equal(HttpStatusCode.OK, status);
     }

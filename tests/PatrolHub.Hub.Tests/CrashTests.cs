@@ -39,12 +39,12 @@ public sealed class CrashTests
             using var stop = new CancellationTokenSource();
             var streams = units.Select(u => StreamAsync(connection, pki, u, acked[u], stop.Token)).ToList();
 
-            await WaitUntilAsync(() => acked.Values.All(a => Count(a) >= 30));
+            await Poll.UntilAsync(() => acked.Values.All(a => Count(a) >= 30), TimeSpan.FromSeconds(60));
             await hub.KillAsync();
             var beforeKill = acked.ToDictionary(a => a.Key, a => Count(a.Value));
             await hub.DisposeAsync();
             hub = await HubProcess.StartAsync(data, port);
-            await WaitUntilAsync(() => acked.All(a => Count(a.Value) >= beforeKill[a.Key] + 30));
+            await Poll.UntilAsync(() => acked.All(a => Count(a.Value) >= beforeKill[a.Key] + 30), TimeSpan.FromSeconds(60));
             await stop.CancelAsync();
             await Task.WhenAll(streams);
 
@@ -148,13 +148,6 @@ public sealed class CrashTests
     private static int Count(List<ulong> acked)
     {
         lock (acked) return acked.Count;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        while (!condition()) await poll.WaitForNextTickAsync(timeout.Token);
     }
 
     private static async Task<Dictionary<ulong, int>> RecordedSequencesAsync(string journal, string unit)

@@ -87,6 +87,10 @@ public sealed class HubFixture : IAsyncLifetime
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>One check of a <c>GET /health</c> answer: its status, description and data.</summary>
+    public static System.Text.Json.JsonElement HealthCheck(string health, string name) =>
+        System.Text.Json.JsonDocument.Parse(health).RootElement.GetProperty("checks").GetProperty(name);
+
     /// <summary>A channel presenting a freshly issued identity.</summary>
     public GrpcChannel Channel(IdentitySpec identity) => Connection.CreateChannel(Pki.IssueInMemory(identity));
 

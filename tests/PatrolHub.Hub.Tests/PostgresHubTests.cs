@@ -30,15 +30,14 @@ public sealed class PostgresHubTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await Services.ExecuteAsync(Services.Postgres, $"CREATE DATABASE {_database}");
+        await Services.CreateDatabaseAsync(_database);
         await _hub.InitializeAsync();
     }
 
     public async Task DisposeAsync()
     {
         await _hub.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await Services.ExecuteAsync(Services.Postgres, $"DROP DATABASE {_database} WITH (FORCE)");
+        await Services.DropDatabaseAsync(_database);
     }
 
     [Fact]
@@ -101,10 +100,8 @@ public sealed class PostgresHubTests : IAsyncLifetime
         }
 
         // A pooled connection the server ended may fail one more check; then the store answers again.
-        using var waiting = new CancellationTokenSource(Timeout);
-        while ((await HubFixture.GetAsync(health)).Status != HttpStatusCode.OK) await Task.Delay(100, waiting.Token);
+        await Poll.UntilAsync(async () => (await HubFixture.GetAsync(health)).Status == HttpStatusCode.OK, Timeout);
     }
 
-    private static string Check(string health, string name) =>
-        System.Text.Json.JsonDocument.Parse(health).RootElement.GetProperty("checks").GetProperty(name).GetProperty("status").GetString()!;
+    private static string Check(string health, string name) => HubFixture.HealthCheck(health, name).GetProperty("status").GetString()!;
 }

@@ -16,6 +16,16 @@ internal static class Services
     /// <summary>The server's connection string, for one of its databases.</summary>
     public static string Database(string name) => new NpgsqlConnectionStringBuilder(Postgres) { Database = name }.ConnectionString;
 
+    /// <summary>A fresh database on the server, for one test's hubs.</summary>
+    public static Task CreateDatabaseAsync(string name) => ExecuteAsync(Postgres, $"CREATE DATABASE {name}");
+
+    /// <summary>Drops a test's database, after closing this process's pooled connections to it.</summary>
+    public static Task DropDatabaseAsync(string name)
+    {
+        NpgsqlConnection.ClearAllPools();
+        return ExecuteAsync(Postgres, $"DROP DATABASE {name} WITH (FORCE)");
+    }
+
     public static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);

@@ -1,11 +1,9 @@
-using System.Collections.Concurrent;
-
 namespace PatrolHub.Client.Simulation;
 
 /// <summary>Latency percentiles in milliseconds; null where nothing was measured.</summary>
 public sealed record Latency(int Count, double? P50Ms, double? P99Ms, double? MaxMs)
 {
-    public static Latency Of(ConcurrentBag<double> samples)
+    public static Latency Of(IEnumerable<double> samples)
     {
         var sorted = samples.ToArray();
         Array.Sort(sorted);

@@ -99,7 +99,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
             options.Pairs, units.Count, Stopwatch.GetElapsedTime(started), measured.Offered, measured.Sent, Volatile.Read(ref measured.Acknowledged),
             measured.Failed, Latency.Of(measured.AckMs), Latency.Of(measured.DeliveryMs),
             connections.Sum(s => s.Reconnects), connections.Select(s => s.Reconnects).DefaultIfEmpty().Max(), connections.Sum(s => s.Refusals),
-            Latency.Of(new ConcurrentBag<double>(connections.SelectMany(s => s.Outages).Select(o => o.TotalMilliseconds))),
+            Latency.Of(connections.SelectMany(s => s.Outages).Select(o => o.TotalMilliseconds)),
             measured.Alerts.Raised, Latency.Of(measured.Alerts.PartnerMs), Latency.Of(measured.Alerts.CommandMs))
         {
             LastAcknowledged = measured.LastAcknowledged,

@@ -81,8 +81,9 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        // A reminder that outlived its alert (it closed while the reminder's silo was away) is removed when it comes.
         if (_alert is { IsOpen: true }) await CheckDeadlines();
-        else await ForgetReminderAsync(force: true);
+        else await UnregisterDeadlineAsync();
     }
 
     public async Task CheckDeadlines()
@@ -168,7 +169,7 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
         _deadline = null;
         if (_alert is not { IsOpen: true } alert)
         {
-            await ForgetReminderAsync(force: false);
+            if (_reminded is not null) await UnregisterDeadlineAsync();
             return;
         }
 
@@ -185,11 +186,9 @@ public sealed class AlertGrain(IJournal journal, TimeProvider time, IOptions<Ale
         }
     }
 
-    /// <summary>Removes the reminder of an alert no longer open: the one this activation set, or, when
-    /// <paramref name="force"/>, whichever the table holds.</summary>
-    private async Task ForgetReminderAsync(bool force)
+    /// <summary>Removes the deadline reminder from the reminder table.</summary>
+    private async Task UnregisterDeadlineAsync()
     {
-        if (_reminded is null && !force) return;
         if (await this.GetReminder(DeadlineReminder) is { } reminder) await this.UnregisterReminder(reminder);
         _reminded = null;
     }

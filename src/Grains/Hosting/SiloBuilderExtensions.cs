@@ -31,7 +31,7 @@ internal sealed partial class OpenAlertDeadlines(IJournal journal, IGrainFactory
     : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(OpenAlertDeadlines), ServiceLifecycleStage.Active, WakeAsync, _ => Task.CompletedTask);
+        lifecycle.Subscribe(nameof(OpenAlertDeadlines), ServiceLifecycleStage.Active, WakeAsync);
 
     private async Task WakeAsync(CancellationToken cancellationToken)
     {
