@@ -91,7 +91,7 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
             var survivor = _silos[1 - victim];
 
             // Every unit has a position acknowledged after the kill within 20 s, wherever it was.
-            await Poll.UntilAsync(() => streams.All(s => s.AcknowledgedAfter(killed) is not null), TimeSpan.FromSeconds(25));
+            await Poll.UntilAsync(() => streams.All(s => s.AcknowledgedAfter(killed) is not null), TimeSpan.FromSeconds(25), () => Stuck(streams, killed));
             var slowest = streams.Max(s => Stopwatch.GetElapsedTime(killed, s.AcknowledgedAfter(killed)!.Value));
             Assert.True(slowest <= TimeSpan.FromSeconds(20), $"the slowest unit resumed {slowest.TotalSeconds:F1} s after the kill");
             var moved = streams.Count(s => s.Session.Reconnects > 0);
@@ -259,6 +259,14 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         return recorded;
+    }
+
+    /// <summary>The units with nothing acknowledged since <paramref name="killed"/>, with where each stands.</summary>
+    private static string Stuck(List<StreamingUnit> streams, long killed)
+    {
+        var stuck = streams.Where(s => s.AcknowledgedAfter(killed) is null).ToList();
+        return $"{stuck.Count} units have nothing acknowledged since the kill: " + string.Join("; ", stuck.Take(5).Select(s =>
+            $"{s.Id} on silo {s.Session.HubIndex} after {s.Session.Reconnects} reconnects, last dropped by {s.Session.LastDisconnect?.Message}"));
     }
 
     private string ConnectionString => Services.Database(_database);

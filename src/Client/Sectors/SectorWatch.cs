@@ -11,7 +11,7 @@ namespace PatrolHub.Client.Sectors;
 public sealed class SectorWatch(IReadOnlyList<GrpcChannel> channels, string sector, ulong resumeFrom = 0, ulong resumeDelayedFrom = 0)
 {
     private readonly CommandService.CommandServiceClient[] _clients = [.. channels.Select(c => new CommandService.CommandServiceClient(c))];
-    private int _current;
+    private readonly Failover _failover = new(channels.Count);
 
     public SectorWatch(GrpcChannel channel, string sector, ulong resumeFrom = 0, ulong resumeDelayedFrom = 0)
         : this([channel], sector, resumeFrom, resumeDelayedFrom)
@@ -19,7 +19,7 @@ public sealed class SectorWatch(IReadOnlyList<GrpcChannel> channels, string sect
     }
 
     /// <summary>Which of the hubs the watch is on (an index into the channels it was given).</summary>
-    public int HubIndex => _current;
+    public int HubIndex => _failover.Current;
 
     /// <summary>The cursor of the last update received.</summary>
     public ulong Cursor { get; private set; } = resumeFrom;
@@ -30,11 +30,10 @@ public sealed class SectorWatch(IReadOnlyList<GrpcChannel> channels, string sect
     /// <summary>Updates until cancelled; throws <see cref="RpcException"/> when the hub refuses the watch.</summary>
     public async IAsyncEnumerable<SectorUpdate> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var attempt = 0;
         RpcException? failure = null;
         while (!cancellationToken.IsCancellationRequested)
         {
-            using var call = _clients[_current].WatchSector(
+            using var call = _clients[_failover.Current].WatchSector(
                 new WatchSectorRequest { Sector = sector, ResumeFrom = Cursor, ResumeDelayedFrom = DelayedCursor },
                 cancellationToken: cancellationToken);
             var stream = call.ResponseStream;
@@ -53,17 +52,16 @@ public sealed class SectorWatch(IReadOnlyList<GrpcChannel> channels, string sect
                 catch (RpcException e) when (Retry.IsTransient(e.StatusCode))
                 {
                     failure = e;
-                    _current = (_current + 1) % _clients.Length;
                     break;
                 }
 
-                attempt = 0;
+                _failover.Succeeded();
                 Cursor = Math.Max(Cursor, update.Cursor);
                 DelayedCursor = Math.Max(DelayedCursor, update.DelayedCursor);
                 yield return update;
             }
 
-            await Task.Delay(Retry.Delay(attempt++, failure), cancellationToken);
+            await Task.Delay(_failover.Failed(failure), cancellationToken);
         }
     }
 }

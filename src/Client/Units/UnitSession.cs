@@ -24,9 +24,8 @@ public sealed class UnitSession : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private AsyncDuplexStreamingCall<UnitMessage, HubMessage>? _call;
     private Exception? _ended;
+    private readonly Failover _failover;
     private Task _run = Task.CompletedTask;
-
-    private int _current;
 
     /// <param name="channel">A channel presenting this unit's identity.</param>
     /// <param name="unitId">The unit to publish as.</param>
@@ -41,12 +40,13 @@ public sealed class UnitSession : IAsyncDisposable
     public UnitSession(IReadOnlyList<GrpcChannel> channels, string unitId, ulong resumeFrom = 0)
     {
         _clients = [.. channels.Select(c => new PatrolService.PatrolServiceClient(c))];
+        _failover = new Failover(_clients.Length);
         _unitId = unitId;
         Cursor = resumeFrom;
     }
 
     /// <summary>The hub address the session is on, or will try next.</summary>
-    public int HubIndex => _current;
+    public int HubIndex => _failover.Current;
 
     /// <summary>The unit this session publishes as.</summary>
     public string UnitId => _unitId;
@@ -149,13 +149,12 @@ public sealed class UnitSession : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var attempt = 0;
         long? droppedAt = null;
         while (!_stop.IsCancellationRequested)
         {
             try
             {
-                using var call = _clients[_current].Connect(cancellationToken: _stop.Token);
+                using var call = _clients[_failover.Current].Connect(cancellationToken: _stop.Token);
                 await call.RequestStream.WriteAsync(new UnitMessage
                 {
                     Hello = new Hello { UnitId = _unitId, ResumeFrom = Cursor, ResumeDelayedFrom = DelayedCursor },
@@ -168,7 +167,7 @@ public sealed class UnitSession : IAsyncDisposable
                             Cursor = Math.Max(Cursor, message.Cursor);
                             DelayedCursor = Math.Max(DelayedCursor, message.DelayedCursor);
                             await ResendAsync(call);
-                            attempt = 0;
+                            _failover.Succeeded();
                             if (droppedAt is { } dropped)
                             {
                                 lock (_outages) _outages.Add(Stopwatch.GetElapsedTime(dropped));
@@ -207,7 +206,6 @@ public sealed class UnitSession : IAsyncDisposable
             {
                 // Transient: reconnect below, to the next address if there are several, and resume.
                 LastDisconnect = e;
-                _current = (_current + 1) % _clients.Length;
                 if (e is RpcException { StatusCode: StatusCode.ResourceExhausted }) Refusals++;
             }
             finally
@@ -219,7 +217,7 @@ public sealed class UnitSession : IAsyncDisposable
             droppedAt ??= Stopwatch.GetTimestamp();
             try
             {
-                await Task.Delay(Retry.Delay(attempt++, LastDisconnect), _stop.Token);
+                await Task.Delay(_failover.Failed(LastDisconnect), _stop.Token);
             }
             catch (OperationCanceledException)
             {
