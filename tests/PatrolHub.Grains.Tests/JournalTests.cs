@@ -154,7 +154,7 @@ public sealed class JournalTests
         }
 
         var newer = await Assert.ThrowsAsync<InvalidOperationException>(temp.ReopenAsync);
-        Assert.EndsWith("was written by a newer hub (schema 99; this hub knows 2).", newer.Message, StringComparison.Ordinal);
+        Assert.EndsWith("was written by a newer hub (schema 99; this hub knows 3).", newer.Message, StringComparison.Ordinal);
 
         var away = Assert.Throws<InvalidOperationException>(() => new PostgresJournal(
             Microsoft.Extensions.Options.Options.Create(new JournalOptions { Store = TempJournal.Postgres, ConnectionString = "Host=127.0.0.1;Port=1;Database=patrolhub;Username=patrolhub;Timeout=2" }),

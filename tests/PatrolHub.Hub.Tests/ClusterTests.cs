@@ -6,6 +6,7 @@ using PatrolHub.Client.Connection;
 using PatrolHub.Client.Pki;
 using PatrolHub.Client.Sectors;
 using PatrolHub.Client.Units;
+using PatrolHub.Hub.Security;
 using PatrolHub.V1;
 using Xunit.Abstractions;
 
@@ -41,13 +42,19 @@ public sealed class ClusterTests : IAsyncLifetime
         await Services.CreateDatabaseAsync(_database);
 
         await _a.InitializeAsync();
-        // The second silo serves with the first one's certificates, so clients trust both alike.
+        _b = new HubFixture("cluster-b", JoiningSettings());
+        await _b.InitializeAsync();
+    }
+
+    /// <summary>The settings of a silo joining the first: it serves with the first one's certificates, so clients trust
+    /// both alike, and has a data folder (and so settings files) of its own.</summary>
+    private Dictionary<string, string> JoiningSettings()
+    {
         var settings = Settings();
         settings["Hub:Certificates:Server"] = _a.Pki.PathOf(DevelopmentPki.HubCertificate);
         settings["Hub:Certificates:UsCa"] = _a.Pki.PathOf(DevelopmentPki.CaCertificate("US"));
         settings["Hub:Certificates:MxCa"] = _a.Pki.PathOf(DevelopmentPki.CaCertificate("MX"));
-        _b = new HubFixture("cluster-b", settings);
-        await _b.InitializeAsync();
+        return settings;
     }
 
     public async Task DisposeAsync()
@@ -192,6 +199,36 @@ public sealed class ClusterTests : IAsyncLifetime
         });
         Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
         Assert.Contains("has been revoked", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_sharing_policy_changed_in_one_silos_file_is_in_force_on_the_other_and_on_a_silo_started_later_with_settings_of_its_own()
+    {
+        var (_, mx) = Units.NextPair();
+        using var mxChannel = Channel(_b, IdentitySpec.Unit(mx));
+        await using var mxUnit = new UnitSession(mxChannel, mx);
+        await mxUnit.StartAsync().WaitAsync(Timeout);
+        await mxUnit.SendAsync(Units.Position(1, 31.3456, -110.9123)).WaitAsync(Timeout);
+        using var usCommand = Channel(_b, IdentitySpec.Command("US", "TCA"));
+        var command = new CommandService.CommandServiceClient(usCommand);
+        async Task<Position> SeenAsync(CommandService.CommandServiceClient client) =>
+            (await client.GetSectorAsync(new GetSectorRequest { Sector = "TCA" })).Units.Single(u => u.UnitId == mx);
+        Assert.Null((await SeenAsync(command)).ReleasedUnder);
+
+        // Written on the first silo's machine only; the second, where the unit and the command are, takes it from the cluster.
+        var changed = Stopwatch.StartNew();
+        await File.WriteAllTextAsync(Path.Combine(_a.DataPath, Releases.FileName), """{ "Sharing": { "MX": { "Commands": { "CoarsenMetres": 5000 } } } }""");
+        Position seen = null!;
+        await Poll.UntilAsync(async () => (seen = await SeenAsync(command)).ReleasedUnder?.CoarsenedToM == 5000, Timeout, () => $"the other silo shows {seen}");
+        _output.WriteLine($"in force on the other silo {changed.Elapsed.TotalSeconds:F2} s after the file was written");
+        Assert.NotEqual(31.3456, seen.Latitude);
+
+        // A silo started now with settings of its own (everything exact) takes the cluster's terms, and does not undo them.
+        await using var late = new HubFixture("cluster-c", JoiningSettings());
+        await late.InitializeAsync();
+        using var lateCommand = Channel(late, IdentitySpec.Command("US", "TCA"));
+        Assert.Equal(5000u, (await SeenAsync(new CommandService.CommandServiceClient(lateCommand))).ReleasedUnder?.CoarsenedToM);
+        Assert.Equal(5000u, (await SeenAsync(command)).ReleasedUnder?.CoarsenedToM);
     }
 
     [Fact]

@@ -53,6 +53,29 @@ public sealed class PostgresJournal : SqlJournal
         return serials;
     }
 
+    /// <summary>Makes <paramref name="terms"/> (JSON) the nation's sharing policy for the whole cluster; returns its
+    /// version, which is higher than any set before it.</summary>
+    public async Task<long> SetSharingAsync(string nation, string terms, string setBy, CancellationToken cancellationToken = default)
+    {
+        await using var insert = _source.CreateCommand("INSERT INTO sharing_policy (nation, terms, set_by) VALUES (@nation, @terms, @by) RETURNING version");
+        insert.Parameters.AddWithValue("nation", nation);
+        insert.Parameters.AddWithValue("terms", terms);
+        insert.Parameters.AddWithValue("by", setBy);
+        return (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Each nation's latest sharing policy in the cluster, for the nations that have one.</summary>
+    public async Task<IReadOnlyList<SharedTerms>> ReadSharingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var select = _source.CreateCommand(
+            "SELECT DISTINCT ON (nation) nation, version, terms, set_at, set_by FROM sharing_policy ORDER BY nation, version DESC");
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        var latest = new List<SharedTerms>();
+        while (await reader.ReadAsync(cancellationToken))
+            latest.Add(new SharedTerms(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4)));
+        return latest;
+    }
+
     protected override DbConnection CreateConnection() => _source.CreateConnection();
 
     protected override void ApplySchema(DbConnection connection) => PostgresSchema.Migrate((NpgsqlConnection)connection, _name);
@@ -92,3 +115,6 @@ public sealed class PostgresJournal : SqlJournal
         await _source.DisposeAsync();
     }
 }
+
+/// <summary>A nation's sharing policy as the cluster holds it: its terms (JSON), its version, when and by which silo it was set.</summary>
+public sealed record SharedTerms(string Nation, long Version, string Terms, DateTimeOffset SetAt, string SetBy);

@@ -49,6 +49,16 @@ internal static class PostgresSchema
             serial text PRIMARY KEY,
             listed_at timestamptz NOT NULL DEFAULT now());
         """,
+        // 3: each nation's sharing policy as the cluster holds it: every change is kept, and each nation's latest is in force.
+        """
+        CREATE TABLE sharing_policy (
+            version bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            nation text NOT NULL,
+            terms text NOT NULL,
+            set_at timestamptz NOT NULL DEFAULT now(),
+            set_by text NOT NULL);
+        CREATE INDEX sharing_policy_latest ON sharing_policy (nation, version DESC);
+        """,
     ];
 
     /// <summary>The schema version this build writes: the number of migrations it knows.</summary>

@@ -43,9 +43,11 @@ public sealed record ReleaseTerms
 
     [Id(4)] public bool WithholdText { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public TimeSpan Delay => TimeSpan.FromSeconds(DelaySeconds);
 
     /// <summary>Released as recorded: nothing to mark on what is given.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsExact => Release == true && CoarsenMetres == 0 && DelaySeconds == 0 && !HiddenWhenUnpaired && !WithholdMotion && !WithholdText;
 
     public override string ToString()

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using PatrolHub.Grains;
 using PatrolHub.Grains.Alerts;
 using PatrolHub.Grains.Ids;
@@ -17,7 +19,11 @@ namespace PatrolHub.Hub.Security;
 /// noted in the owning nation's release log. Unit streams, sector watches, sector status, alert replies, replay and
 /// export all go through here. The policy comes from the <c>Sharing</c> settings, <c>DATA/sharing.json</c> among them:
 /// a change takes effect without a restart and is audited; a change that is not valid is refused, audited and logged,
-/// and the policy before it stays in force.
+/// and the policy before it stays in force. In a cluster (a PostgreSQL journal) the silos share one policy: a nation's
+/// terms changed in one silo's settings are set in the database, and every silo takes each nation's latest terms from
+/// there, checked every <see cref="CheckInterval"/>. A silo starting takes the terms the cluster holds, so one started
+/// with old settings never undoes a change made through another; it gives the cluster its own only for a nation the
+/// cluster has none for.
 /// </summary>
 public sealed partial class Releases : BackgroundService
 {
@@ -34,16 +40,25 @@ public sealed partial class Releases : BackgroundService
     private readonly SecurityAudit _audit;
     private readonly TimeProvider _time;
     private readonly ILogger<Releases> _logger;
+    private readonly PostgresJournal? _cluster;
+    private readonly string _silo;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Nation, long> _versions = [];
+    private readonly HashSet<Nation> _unshared = [];
     private SharingPolicy _policy;
+    private SharingPolicy _local;
     private (DateTime, long) _seen;
 
     public Releases(
-        IOptionsMonitor<SharingPolicy> monitor, IConfiguration configuration, IOptions<HubOptions> hub, IJournal journal, SecurityAudit audit, TimeProvider time,
-        ILogger<Releases> logger)
+        IOptionsMonitor<SharingPolicy> monitor, IConfiguration configuration, IOptions<HubOptions> hub, IJournal journal, SqlJournal store,
+        SecurityAudit audit, TimeProvider time, ILogger<Releases> logger)
     {
         (_monitor, _configuration, _journal, _audit, _time, _logger) = (monitor, configuration, journal, audit, time, logger);
         _file = PathIn(hub.Value.DataPath);
-        _policy = monitor.CurrentValue;
+        _cluster = store as PostgresJournal;
+        _silo = $"{Environment.MachineName} {hub.Value.Url}";
+        // In force, and as this silo's settings say: they part only in a cluster, where other silos change the first.
+        _policy = _local = monitor.CurrentValue;
         // As the settings were read: a change from here on is a change to take in.
         _seen = Stamp();
     }
@@ -144,6 +159,13 @@ public sealed partial class Releases : BackgroundService
         static PositionRecorded Owner(JournalRecord position) => (PositionRecorded)position.Event;
     }
 
+    /// <summary>In a cluster, takes the cluster's policy before the hub serves anything.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await ShareAsync(starting: true, cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
     /// <summary>Records the policy in force when it differs from the last one recorded, then each change as it comes.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -156,10 +178,14 @@ public sealed partial class Releases : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (Stamp() == _seen) continue;
-                _seen = Stamp();
-                // Reading the settings again tells the options monitor, and so Changed, of the new policy.
-                ((IConfigurationRoot)_configuration).Reload();
+                if (Stamp() != _seen)
+                {
+                    _seen = Stamp();
+                    // Reading the settings again tells the options monitor, and so Changed, of the new policy.
+                    ((IConfigurationRoot)_configuration).Reload();
+                }
+
+                await ShareAsync(starting: false, stoppingToken);
             }
         }
         catch (OperationCanceledException)
@@ -183,10 +209,100 @@ public sealed partial class Releases : BackgroundService
             return;
         }
 
-        // A settings file is often written more than once for one change.
-        if (policy.ToString() == _policy.ToString()) return;
-        _policy = policy;
-        Audit(policy, "changed");
+        lock (_gate)
+        {
+            // A settings file is often written more than once for one change.
+            var changed = Enum.GetValues<Nation>().Where(n => Json(policy.Of(n)) != Json(_local.Of(n))).ToList();
+            _local = policy;
+            if (changed.Count == 0) return;
+            _policy = changed.Aggregate(_policy, (p, n) => With(p, n, policy.Of(n)));
+            if (_cluster is not null) _unshared.UnionWith(changed);
+        }
+
+        Audit(_policy, "changed");
+    }
+
+    /// <summary>In a cluster: sets in the database each nation's terms changed here (on start, those of a nation it has
+    /// none for), then takes each nation's latest terms from it. A database out of reach keeps the policy in force
+    /// here, and what changed here is set once it is back.</summary>
+    private async Task ShareAsync(bool starting, CancellationToken cancellationToken)
+    {
+        if (_cluster is null) return;
+        try
+        {
+            var latest = await _cluster.ReadSharingAsync(cancellationToken);
+            Nation[] changed;
+            SharingPolicy local;
+            lock (_gate)
+            {
+                if (starting) _unshared.UnionWith(Enum.GetValues<Nation>().Where(n => latest.All(t => t.Nation != n.ToString())));
+                (changed, local) = ([.. _unshared], _local);
+            }
+
+            foreach (var nation in changed)
+            {
+                var version = await _cluster.SetSharingAsync(nation.ToString(), Json(local.Of(nation)), _silo, cancellationToken);
+                lock (_gate)
+                {
+                    _versions[nation] = version;
+                    // Changed again meanwhile: set again on the next round.
+                    if (ReferenceEquals(local, _local)) _unshared.Remove(nation);
+                }
+            }
+
+            if (changed.Length > 0) latest = await _cluster.ReadSharingAsync(cancellationToken);
+            foreach (var shared in latest) Take(shared);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            Log.SharedUnreachable(_logger, e);
+        }
+    }
+
+    /// <summary>Puts a nation's latest terms in the cluster in force here, unless this silo has newer ones to set.</summary>
+    private void Take(SharedTerms shared)
+    {
+        if (!Enum.TryParse<Nation>(shared.Nation, out var nation)) return;
+        NationSharing terms;
+        lock (_gate)
+        {
+            if (_unshared.Contains(nation) || _versions.GetValueOrDefault(nation) >= shared.Version) return;
+            _versions[nation] = shared.Version;
+            terms = Parse(shared.Terms, out var unreadable);
+            var policy = With(_policy, nation, terms);
+            if ((unreadable ?? policy.Validate()) is { } error)
+            {
+                Log.Refused(_logger, $"the cluster's terms for {nation} (version {shared.Version}, set by {shared.SetBy}): {error}");
+                return;
+            }
+
+            if (Json(terms) == Json(_policy.Of(nation))) return;
+            _policy = policy;
+        }
+
+        Log.Taken(_logger, nation.ToString(), shared.SetBy, shared.SetAt, terms.ToString());
+    }
+
+    private static SharingPolicy With(SharingPolicy policy, Nation nation, NationSharing terms) => new()
+    {
+        US = nation == Nation.US ? terms : policy.US,
+        MX = nation == Nation.MX ? terms : policy.MX,
+    };
+
+    private static string Json(NationSharing terms) => JsonSerializer.Serialize(terms);
+
+    private static NationSharing Parse(string json, out string? error)
+    {
+        try
+        {
+            error = null;
+            return JsonSerializer.Deserialize<NationSharing>(json) ?? new NationSharing();
+        }
+        catch (JsonException e)
+        {
+            error = $"not readable: {e.Message}";
+            return new NationSharing();
+        }
     }
 
     private void Audit(SharingPolicy policy, string how)
@@ -202,5 +318,11 @@ public sealed partial class Releases : BackgroundService
 
         [LoggerMessage(2, LogLevel.Error, "Sharing policy change refused: {Error}")]
         public static partial void Refused(ILogger logger, string error);
+
+        [LoggerMessage(3, LogLevel.Information, "Sharing policy of {Nation} taken from the cluster, as set by {SetBy} at {SetAt}: {Terms}")]
+        public static partial void Taken(ILogger logger, string nation, string setBy, DateTimeOffset setAt, string terms);
+
+        [LoggerMessage(4, LogLevel.Warning, "The cluster's sharing policy could not be reached; the policy in force here stays, and a change made here is shared once it is back")]
+        public static partial void SharedUnreachable(ILogger logger, Exception exception);
     }
 }
