@@ -6,6 +6,7 @@ using Grpc.Net.Client;
 using Npgsql;
 using PatrolHub.Client.Connection;
 using PatrolHub.Client.Pki;
+using PatrolHub.Client.Sectors;
 using PatrolHub.Client.Units;
 using PatrolHub.V1;
 using Xunit.Abstractions;
@@ -73,13 +74,29 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
             units.AddRange([us, mx]);
         }
 
-        // Half the units start on each silo, and know the other.
+        // A watcher on the first silo.
+        using var watching = new CancellationTokenSource();
+        var watched = new ConcurrentDictionary<string, bool>();
+        var watch = WatchAsync(new SectorWatch(mxCommand, "TCA"), watched, watching.Token);
+
+        // Half the units start on each silo, and know the other: each pair is split across them.
         using var stop = new CancellationTokenSource();
         var streams = units.Select((unit, i) => new StreamingUnit(unit, connection.CreateChannels(pki.IssueInMemory(IdentitySpec.Unit(unit)), first: i % 2))).ToList();
         var running = streams.Select(s => s.RunAsync(stop.Token)).ToList();
         try
         {
             await Poll.UntilAsync(() => streams.All(s => s.Acknowledged.Count >= 3), TimeSpan.FromSeconds(60));
+
+            // Once all stream: every partner's positions arrive within 1 s of being recorded, from the other silo, and
+            // the watcher on the first silo sees every unit, those streaming to the second among them.
+            var steady = DateTimeOffset.UtcNow;
+            await Poll.UntilAsync(() => streams.All(s => s.PartnerDelays(steady).Count >= 3), TimeSpan.FromSeconds(30));
+            var slowestDelivery = streams.Max(s => s.PartnerDelays(steady).Max());
+            output.WriteLine($"partner positions recorded after all were streaming arrived within {slowestDelivery.TotalMilliseconds:F0} ms");
+            Assert.True(slowestDelivery <= TimeSpan.FromSeconds(1), $"a partner's position took {slowestDelivery.TotalMilliseconds:F0} ms to arrive");
+            await Poll.UntilAsync(() => units.All(watched.ContainsKey), TimeSpan.FromSeconds(10), () => $"the watcher on the first silo has not seen {string.Join(", ", units.Where(u => !watched.ContainsKey(u)).Take(5))}");
+            await watching.CancelAsync();
+            await watch;
 
             var raised = new List<Alert>();
             for (var i = 0; i < 8; i++) raised.Add(await new CommandService.CommandServiceClient(usCommand).RaiseAlertAsync(AlertTests.Raise("TCA", Severity.Critical, 31.32, -110.93)));
@@ -135,6 +152,7 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
         }
         finally
         {
+            await watching.CancelAsync();
             await stop.CancelAsync();
             await Task.WhenAll(running.Select(r => r.ContinueWith(_ => { }, TaskScheduler.Default)));
             foreach (var unit in streams) await unit.DisposeAsync();
@@ -261,6 +279,22 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
         return recorded;
     }
 
+    /// <summary>Notes each unit whose position <paramref name="watch"/> delivers, until cancelled.</summary>
+    private static async Task WatchAsync(SectorWatch watch, ConcurrentDictionary<string, bool> seen, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var update in watch.WatchAsync(cancellationToken))
+            {
+                if (update.Position is { } position) seen[position.UnitId] = true;
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Done.
+        }
+    }
+
     /// <summary>The units with nothing acknowledged since <paramref name="killed"/>, with where each stands.</summary>
     private static string Stuck(List<StreamingUnit> streams, long killed)
     {
@@ -275,6 +309,8 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
     /// acknowledged and what its feed delivered.</summary>
     private sealed class StreamingUnit(string id, IReadOnlyList<GrpcChannel> channels) : IAsyncDisposable
     {
+        private readonly ConcurrentQueue<(DateTimeOffset Recorded, TimeSpan Delay)> _partnerDelays = new();
+
         public string Id => id;
 
         public UnitSession Session { get; } = new(channels, id);
@@ -284,6 +320,9 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
         public List<ulong> PartnerSequences { get; } = [];
 
         public List<ulong> Cursors { get; } = [];
+
+        /// <summary>How long each partner position recorded after <paramref name="since"/> took to arrive.</summary>
+        public List<TimeSpan> PartnerDelays(DateTimeOffset since) => [.. _partnerDelays.Where(d => d.Recorded > since).Select(d => d.Delay)];
 
         public long? AcknowledgedAfter(long timestamp) => Acknowledged.Values.Where(t => t > timestamp).Cast<long?>().Min();
 
@@ -320,7 +359,10 @@ public sealed class ClusterCrashTests(ITestOutputHelper output) : IAsyncLifetime
                 await foreach (var message in Session.Events.ReadAllAsync(stop))
                 {
                     Cursors.Add(message.Cursor);
-                    if (message.PartnerPosition is { } partner) PartnerSequences.Add(partner.Sequence);
+                    if (message.PartnerPosition is not { } partner) continue;
+                    PartnerSequences.Add(partner.Sequence);
+                    var recorded = partner.RecordedAt.ToDateTimeOffset();
+                    _partnerDelays.Enqueue((recorded, DateTimeOffset.UtcNow - recorded));
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
