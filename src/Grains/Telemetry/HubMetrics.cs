@@ -41,4 +41,7 @@ public static class HubMetrics
 
     public static readonly Counter<long> Overflows =
         Meter.CreateCounter<long>("patrolhub.queue.overflows", description: "Subscriber streams ended because an event that may not be dropped did not fit their queue.");
+
+    public static readonly Counter<long> CatchUps =
+        Meter.CreateCounter<long>("patrolhub.feed.catch_ups", description: "Times a hub instance's subscriptions to a sector were sent to read from the journal because records did not arrive live, tagged with why (gap, renewal).");
 }

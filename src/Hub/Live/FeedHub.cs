@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
@@ -58,11 +59,15 @@ public sealed partial class FeedHub(IGrainFactory grains, IJournal journal, IOpt
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(RenewEvery);
+        using var timer = new PeriodicTimer(SectorFeeds.ReorderWait);
+        var renewed = Stopwatch.GetTimestamp();
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
+                foreach (var feeds in _sectors.Values) feeds.CheckGap();
+                if (Stopwatch.GetElapsedTime(renewed) < RenewEvery) continue;
+                renewed = Stopwatch.GetTimestamp();
                 foreach (var (sector, feeds) in _sectors)
                 {
                     if (!feeds.IsStarted) continue;

@@ -1,18 +1,27 @@
+using System.Diagnostics;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Live;
+using PatrolHub.Grains.Telemetry;
 
 namespace PatrolHub.Hub.Live;
 
 /// <summary>
 /// This hub instance's subscriptions in one sector, and how far into the sector's log it has handed records to them.
 /// Batches come in from the sector's log; each record goes only to the subscriptions it is addressed to, found by key,
-/// so a subscriber costs what its own feed costs. A batch that does not follow on from the last one means records went
-/// missing on the way: every subscription is asked to read its own feed up to there from the journal.
+/// so a subscriber costs what its own feed costs. Orleans does not promise that messages arrive in the order they were
+/// sent (across silos, batches do overtake each other), so a batch that does not follow on from the last one waits, up
+/// to <see cref="ReorderWait"/>, for those before it. Only a gap that lasts longer means records went missing on the
+/// way: every subscription is then asked to read its own feed up to there from the journal.
 /// </summary>
 internal sealed class SectorFeeds
 {
+    /// <summary>How long a batch that arrived ahead of its predecessors waits for them.</summary>
+    public static readonly TimeSpan ReorderWait = TimeSpan.FromSeconds(1);
+
     private readonly Lock _lock = new();
+    private readonly SortedList<long, LogBatch> _ahead = [];
+    private long _aheadSince;
     private readonly List<FeedSubscription> _watchers = [];
     private readonly Dictionary<UnitId, List<FeedSubscription>> _units = [];
     private List<LogBatch>? _early = [];
@@ -84,15 +93,53 @@ internal sealed class SectorFeeds
             }
 
             if (batch.Last <= _position) return;
-            if (batch.After > _position) CatchUpAll(batch.After);
-            foreach (var record in batch.Records)
+            if (batch.After > _position)
             {
-                if (record.Cursor <= _position) continue;
-                foreach (var watcher in _watchers) watcher.Queue.Enqueue(record);
-                Deliver(record, Addressees.Of(record.Event.Keys()));
-                _position = record.Cursor;
+                if (_ahead.Count == 0) _aheadSince = Stopwatch.GetTimestamp();
+                _ahead.TryAdd(batch.After, batch);
+                CheckGap();
+                return;
             }
+
+            Hand(batch);
+            HandAhead();
         }
+    }
+
+    /// <summary>Past <see cref="ReorderWait"/>, a batch still waiting for those before it stops waiting: the
+    /// subscriptions read what is missing from the journal, and the batches that came ahead follow.</summary>
+    public void CheckGap()
+    {
+        lock (_lock)
+        {
+            if (_ahead.Count == 0 || Stopwatch.GetElapsedTime(_aheadSince) < ReorderWait) return;
+            CatchUpAll(_ahead.Keys[0], "gap");
+            HandAhead();
+        }
+    }
+
+    private void Hand(LogBatch batch)
+    {
+        foreach (var record in batch.Records)
+        {
+            if (record.Cursor <= _position) continue;
+            foreach (var watcher in _watchers) watcher.Queue.Enqueue(record);
+            Deliver(record, Addressees.Of(record.Event.Keys()));
+            _position = record.Cursor;
+        }
+    }
+
+    /// <summary>Hands out the batches that came ahead and now follow on; a gap left among them waits afresh.</summary>
+    private void HandAhead()
+    {
+        while (_ahead.Count > 0 && _ahead.Keys[0] <= _position)
+        {
+            var next = _ahead.Values[0];
+            _ahead.RemoveAt(0);
+            Hand(next);
+        }
+
+        _aheadSince = Stopwatch.GetTimestamp();
     }
 
     /// <summary>The log answered a renewal. If it had forgotten this instance, or a batch it published before the
@@ -103,7 +150,12 @@ internal sealed class SectorFeeds
         {
             if (_early is not null) return;
             var missedUpTo = renewal.Known ? _headAtLastRenewal : renewal.Head;
-            if (missedUpTo > _position) CatchUpAll(missedUpTo);
+            if (missedUpTo > _position)
+            {
+                CatchUpAll(missedUpTo, "renewal");
+                HandAhead();
+            }
+
             _headAtLastRenewal = renewal.Head;
         }
     }
@@ -125,8 +177,9 @@ internal sealed class SectorFeeds
         foreach (var subscription in subscriptions) subscription.Queue.Enqueue(record);
     }
 
-    private void CatchUpAll(long upTo)
+    private void CatchUpAll(long upTo, string why)
     {
+        HubMetrics.CatchUps.Add(1, new KeyValuePair<string, object?>("why", why));
         foreach (var watcher in _watchers) watcher.Queue.RequestCatchUp(upTo);
         foreach (var list in _units.Values)
         {
