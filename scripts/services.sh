@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts (or stops) the servers a PatrolHub cluster needs on this machine, as a non-root user, on private ports, with
-# their data under .services/ (or $PATROLHUB_SERVICES): PostgreSQL for the journal, Redis for cluster membership.
+# their data under .services/ (or $PATROLHUB_SERVICES; see below for a clone root alone may enter): PostgreSQL for the journal, Redis for cluster membership.
 #
 #   scripts/services.sh start     # prints the settings to export
 #   scripts/services.sh stop
@@ -20,9 +20,13 @@ fi
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bin" ] || { echo "PostgreSQL is not installed: apt-get install postgresql" >&2; exit 1; }
 
-# The servers will not run as root here: as root, they run as the users their packages create.
-as() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-as_redis() { if [ "$(id -u)" = 0 ]; then runuser -u redis -- "$@"; else "$@"; fi; }
+# The servers will not run as root here: as root, they run as the users their packages create. Those must reach their
+# data, so a clone in a folder only root may enter (root's home, a mktemp -d) keeps it under /var/tmp instead.
+if [ -z "${PATROLHUB_SERVICES:-}" ] && [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$PWD"; then
+  root=/var/tmp/patrolhub-services-$(printf %s "$PWD" | sha1sum | cut -c1-12)
+fi
+as() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
+as_redis() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u redis -- "$@"); else "$@"; fi; }
 
 case "${1:-}" in
   start)
