@@ -251,26 +251,19 @@ public sealed class ClusterTests : IAsyncLifetime
         var deadline = raised.Max(a => a.EscalatesAt.ToDateTimeOffset()) + TimeSpan.FromSeconds(5);
         using var reviewer = Channel(_a, IdentitySpec.Reviewer("US"));
         var review = new ReviewService.ReviewServiceClient(reviewer);
-        using var waiting = new CancellationTokenSource(deadline - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(2));
-        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
-        while (true)
+        var escalations = new List<Alert>();
+        await Poll.UntilAsync(async () =>
         {
             using var replay = review.Replay(new ReplayRequest
             {
                 Sector = "TCA", From = raised[0].RaisedAt, To = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
                 Kinds = { EventKind.Alert },
             });
-            var escalations = new List<Alert>();
+            escalations.Clear();
             while (await replay.ResponseStream.MoveNext()) escalations.AddRange(replay.ResponseStream.Current.Events.Select(e => e.Alert).Where(a => a.Transition == "escalated"));
-            if (escalations.Count == raised.Count)
-            {
-                Assert.All(escalations, a => Assert.True(a.ChangedAt.ToDateTimeOffset() <= deadline, $"{a.AlertId} escalated at {a.ChangedAt}, after {deadline:O}"));
-                return;
-            }
-
-            Assert.True(await tick.WaitForNextTickAsync(waiting.Token).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result),
-                $"{escalations.Count} of {raised.Count} alerts escalated by {deadline:O}");
-        }
+            return escalations.Count == raised.Count;
+        }, deadline - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(2), () => $"{escalations.Count} of {raised.Count} alerts escalated by {deadline:O}");
+        Assert.All(escalations, a => Assert.True(a.ChangedAt.ToDateTimeOffset() <= deadline, $"{a.AlertId} escalated at {a.ChangedAt}, after {deadline:O}"));
     }
 
     private Dictionary<string, string> Settings() => new()

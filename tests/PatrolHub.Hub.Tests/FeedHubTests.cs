@@ -24,10 +24,8 @@ public sealed class FeedHubTests : IAsyncLifetime
     [Fact]
     public async Task Batches_that_overtake_each_other_are_handed_out_in_cursor_order_without_reading_the_journal()
     {
-        var feeds = _hub.App.Services.GetRequiredService<FeedHub>();
-        using var subscription = await feeds.SubscribeAsync(Feed.ForSector(Sector));
-        var head = subscription.LiveAfter;
-        var reads = _hub.Journal.FeedReads;
+        var (feeds, subscription, head, reads) = await WatchAsync();
+        using var _ = subscription;
 
         await feeds.OnBatch(Batch(head + 3, 2));
         await feeds.OnBatch(Batch(head + 2, 1));
@@ -40,16 +38,23 @@ public sealed class FeedHubTests : IAsyncLifetime
     [Fact]
     public async Task A_batch_whose_predecessor_never_comes_is_handed_out_once_the_gap_has_been_read_from_the_journal()
     {
-        var feeds = _hub.App.Services.GetRequiredService<FeedHub>();
-        using var subscription = await feeds.SubscribeAsync(Feed.ForSector(Sector));
-        var head = subscription.LiveAfter;
-        var reads = _hub.Journal.FeedReads;
+        var (feeds, subscription, head, reads) = await WatchAsync();
+        using var _ = subscription;
 
         // Records head+1 to head+3 never arrive live.
         await feeds.OnBatch(Batch(head + 3, 1));
 
         Assert.Equal([head + 4], await ReadAsync(subscription, head, 1));
         Assert.True(_hub.Journal.FeedReads > reads, "the gap was not read from the journal");
+    }
+
+    /// <summary>The hub's feeds, a watch of the sector subscribed there, the cursor it goes live after, and how many feed
+    /// reads the journal has served so far.</summary>
+    private async Task<(FeedHub Feeds, FeedSubscription Subscription, long Head, int Reads)> WatchAsync()
+    {
+        var feeds = _hub.App.Services.GetRequiredService<FeedHub>();
+        var subscription = await feeds.SubscribeAsync(Feed.ForSector(Sector));
+        return (feeds, subscription, subscription.LiveAfter, _hub.Journal.FeedReads);
     }
 
     /// <summary>The first <paramref name="count"/> cursors the subscription gives after <paramref name="after"/>.</summary>

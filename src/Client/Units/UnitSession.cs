@@ -22,9 +22,9 @@ public sealed class UnitSession : IAsyncDisposable
     private readonly List<TimeSpan> _outages = [];
     private readonly TaskCompletionSource<Welcome> _firstWelcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
+    private readonly Failover _failover;
     private AsyncDuplexStreamingCall<UnitMessage, HubMessage>? _call;
     private Exception? _ended;
-    private readonly Failover _failover;
     private Task _run = Task.CompletedTask;
 
     /// <param name="channel">A channel presenting this unit's identity.</param>

@@ -230,15 +230,15 @@ public sealed partial class Releases : BackgroundService
         if (_cluster is null) return;
         try
         {
-            var latest = await _cluster.ReadSharingAsync(cancellationToken);
-            Nation[] changed;
-            SharingPolicy local;
-            lock (_gate)
+            if (starting)
             {
-                if (starting) _unshared.UnionWith(Enum.GetValues<Nation>().Where(n => latest.All(t => t.Nation != n.ToString())));
-                (changed, local) = ([.. _unshared], _local);
+                var held = (await _cluster.ReadSharingAsync(cancellationToken)).Select(t => t.Nation).ToHashSet();
+                lock (_gate) _unshared.UnionWith(Enum.GetValues<Nation>().Where(n => !held.Contains(n.ToString())));
             }
 
+            Nation[] changed;
+            SharingPolicy local;
+            lock (_gate) (changed, local) = ([.. _unshared], _local);
             foreach (var nation in changed)
             {
                 var version = await _cluster.SetSharingAsync(nation.ToString(), Json(local.Of(nation)), _silo, cancellationToken);
@@ -250,8 +250,7 @@ public sealed partial class Releases : BackgroundService
                 }
             }
 
-            if (changed.Length > 0) latest = await _cluster.ReadSharingAsync(cancellationToken);
-            foreach (var shared in latest) Take(shared);
+            foreach (var shared in await _cluster.ReadSharingAsync(cancellationToken)) Take(shared);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
