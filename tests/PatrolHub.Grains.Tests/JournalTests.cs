@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Units;
@@ -154,12 +155,107 @@ public sealed class JournalTests
         }
 
         var newer = await Assert.ThrowsAsync<InvalidOperationException>(temp.ReopenAsync);
-        Assert.EndsWith("was written by a newer hub (schema 99; this hub knows 3).", newer.Message, StringComparison.Ordinal);
+        Assert.EndsWith("was written by a newer hub (schema 99; this hub knows 4).", newer.Message, StringComparison.Ordinal);
 
         var away = Assert.Throws<InvalidOperationException>(() => new PostgresJournal(
             Microsoft.Extensions.Options.Options.Create(new JournalOptions { Store = TempJournal.Postgres, ConnectionString = "Host=127.0.0.1;Port=1;Database=patrolhub;Username=patrolhub;Timeout=2" }),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresJournal>.Instance));
         Assert.StartsWith("The PostgreSQL journal 'patrolhub' on 127.0.0.1:1 cannot be reached or read:", away.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(TempJournal.Sqlite)]
+    [InlineData(TempJournal.Postgres)]
+    public async Task A_units_latest_position_and_a_repeated_sequence_are_found_in_log_order_even_after_the_clock_steps_back(string store)
+    {
+        await using var temp = new TempJournal(store);
+        var other = UnitId.Parse("US-TCA-0002");
+        // Recorded at 12:00:00, :01, :02, :03 then, after the hub's clock stepped back a minute, 11:59:04 and :05.
+        var head = LogHead.Empty;
+        var records = new List<SealedRecord>();
+        foreach (var (e, i) in new HubEvent[]
+                 {
+                     Events.Position(Us, 1), Events.Position(other, 1), Events.Position(Us, 2), Events.Position(other, 2),
+                     Events.Position(Us, 3), Events.Position(other, 3),
+                 }.Select((e, i) => (e, i)))
+        {
+            records.Add(SealedRecord.After(head, At.AddSeconds(i < 4 ? i : i - 60), e));
+            head = records[^1].Head;
+        }
+
+        await temp.Journal.AppendAsync(Tca, LogHead.Empty, records);
+
+        var latest = Assert.Single(await temp.Journal.ReadAsync(new JournalQuery(PositionRecorded.Kind) { Unit = Us, Last = 1 }));
+        Assert.Equal(5, latest.Cursor);
+        var repeat = Assert.Single(await temp.Journal.ReadAsync(new JournalQuery(PositionRecorded.Kind) { Unit = Us, UnitSequence = 2, Last = 1 }));
+        Assert.Equal(3, repeat.Cursor);
+        Assert.Empty(await temp.Journal.ReadAsync(new JournalQuery(PositionRecorded.Kind) { Unit = Us, UnitSequence = 4, Last = 1 }));
+        Assert.Equal([1, 3, 5], (await temp.Journal.ReadTrackAsync(Us, 0, 6, 10)).Select(r => r.Cursor));
+    }
+
+    [Fact]
+    public async Task Appends_arriving_within_the_commit_interval_wait_for_it_and_are_then_stored_together()
+    {
+        var time = new FakeTimeProvider(At);
+        var folder = Directory.CreateTempSubdirectory("patrolhub-commit-").FullName;
+        await using (var journal = new SqliteJournal(
+            Microsoft.Extensions.Options.Options.Create(new JournalOptions { Path = Path.Combine(folder, "journal.db"), CommitInterval = TimeSpan.FromSeconds(1) }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteJournal>.Instance, time))
+        {
+            var tca = await AppendAsync(journal, Tca, LogHead.Empty, [Events.Position(Us, 1)]);
+            var next = journal.AppendAsync(Tca, tca, SealAll(tca, [Events.Position(Us, 2)]));
+            var yum = journal.AppendAsync(Yum, LogHead.Empty, SealAll(LogHead.Empty, [Events.Position(UnitId.Parse("US-YUM-0001"), 1)]));
+            var both = Task.WhenAll(next, yum);
+            Assert.NotSame(both, await Task.WhenAny(both, Task.Delay(TimeSpan.FromMilliseconds(300))));
+
+            // The writer may not have started waiting yet when the clock moves, so move it until the wait is over.
+            var timeout = Task.Delay(TimeSpan.FromSeconds(10));
+            while (!both.IsCompleted && !timeout.IsCompleted)
+            {
+                time.Advance(TimeSpan.FromSeconds(1));
+                await Task.WhenAny(both, Task.Delay(TimeSpan.FromMilliseconds(20)));
+            }
+
+            await both.WaitAsync(TimeSpan.Zero);
+            Assert.Equal(2, (await journal.ReadHeadAsync(Tca)).Cursor);
+            Assert.Equal(1, (await journal.ReadHeadAsync(Yum)).Cursor);
+        }
+
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_schema_3_journal_opens_with_one_index_of_each_units_positions_in_place_of_two()
+    {
+        await using var temp = new TempJournal();
+        await AppendAsync(temp.Journal, Tca, LogHead.Empty, Enumerable.Range(1, 3).Select(i => Events.Position(Us, i)));
+        await temp.Journal.DisposeAsync();
+        await using (var connection = new SqliteConnection($"Data Source={temp.Path};Pooling=false"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                DROP INDEX journal_unit_positions;
+                CREATE INDEX journal_position ON journal (unit, unit_seq) WHERE kind = 'position';
+                CREATE INDEX journal_track ON journal (unit, cursor) WHERE kind = 'position';
+                PRAGMA user_version = 3;
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await temp.ReopenAsync();
+
+        await using (var connection = new SqliteConnection($"Data Source={temp.Path};Mode=ReadOnly;Pooling=false"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'journal_%' ORDER BY name)";
+            Assert.Equal("journal_about_unit journal_kind journal_subject journal_time journal_to_unit journal_unit_positions", await command.ExecuteScalarAsync());
+        }
+
+        Assert.Equal(3, Assert.Single(await temp.Journal.ReadAsync(new JournalQuery(PositionRecorded.Kind) { Unit = Us, Last = 1 })).Cursor);
+        Assert.Equal([1, 2, 3], (await temp.Journal.ReadTrackAsync(Us, 0, 3, 10)).Select(r => r.Cursor));
     }
 
     [Fact]

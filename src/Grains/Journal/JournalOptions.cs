@@ -21,12 +21,18 @@ public sealed class JournalOptions
     /// <summary>Most records one sector's log holds waiting for the store; past it, appends are refused as overload.</summary>
     public int MaxPending { get; set; } = 16_384;
 
+    /// <summary>Least time from the start of one commit to the start of the next. Appends arriving meanwhile wait and
+    /// share the next commit, so a busy hub makes a few hundred commits a second with dozens of records each, rather
+    /// than one per record; each acknowledgement may wait this much longer.</summary>
+    public TimeSpan CommitInterval { get; set; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>The first setting that is wrong, as a sentence naming its key, or null.</summary>
     public string? Validate() =>
         !IsPostgres && !Store.Equals("sqlite", StringComparison.OrdinalIgnoreCase) ? $"{Section}:Store must be sqlite or postgres; it is '{Store}'."
         : IsPostgres && string.IsNullOrWhiteSpace(ConnectionString) ? $"{Section}:ConnectionString must be set when {Section}:Store is postgres."
         : string.IsNullOrWhiteSpace(Path) ? $"{Section}:Path must name a file."
         : MaxBatch < 1 ? $"{Section}:MaxBatch must be at least 1; it is {MaxBatch}."
+        : CommitInterval < TimeSpan.Zero || CommitInterval > TimeSpan.FromSeconds(1) ? $"{Section}:CommitInterval must be between 0 and 1 second; it is {CommitInterval}."
         : MaxPending < MaxBatch ? $"{Section}:MaxPending must be at least {Section}:MaxBatch ({MaxBatch}); it is {MaxPending}."
         : null;
 }

@@ -15,8 +15,8 @@ public sealed class PostgresJournal : SqlJournal
     private readonly NpgsqlDataSource _source;
     private readonly string _name;
 
-    public PostgresJournal(IOptions<JournalOptions> options, ILogger<PostgresJournal> logger)
-        : base(logger)
+    public PostgresJournal(IOptions<JournalOptions> options, ILogger<PostgresJournal> logger, TimeProvider? time = null)
+        : base(logger, options.Value.CommitInterval, time ?? TimeProvider.System)
     {
         var settings = new NpgsqlConnectionStringBuilder(options.Value.ConnectionString);
         _name = $"The PostgreSQL journal '{settings.Database}' on {settings.Host}:{settings.Port}";

@@ -59,6 +59,13 @@ internal static class PostgresSchema
             set_by text NOT NULL);
         CREATE INDEX sharing_policy_latest ON sharing_policy (nation, version DESC);
         """,
+        // 4: one index of each unit's positions, in log order, for its track, its latest position and a repeated
+        // sequence; a unit's positions are all in its own sector, so the two indexes of 1 were one order written twice.
+        """
+        DROP INDEX journal_position;
+        DROP INDEX journal_track;
+        CREATE INDEX journal_unit_positions ON journal (unit, cursor) INCLUDE (unit_seq) WHERE kind = 'position';
+        """,
     ];
 
     /// <summary>The schema version this build writes: the number of migrations it knows.</summary>

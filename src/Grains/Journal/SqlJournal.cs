@@ -34,7 +34,16 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
     /// <summary>Records at the end of each sector's log whose chain is checked on opening.</summary>
     private const int CheckedOnOpen = 1024;
 
-    protected SqlJournal(ILogger logger) => _logger = logger;
+    private readonly TimeSpan _commitInterval;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _closing = new();
+
+    protected SqlJournal(ILogger logger, TimeSpan commitInterval, TimeProvider time)
+    {
+        _logger = logger;
+        _commitInterval = commitInterval;
+        _time = time;
+    }
 
     /// <summary>What the store is, for messages: "the journal '/data/journal.db'".</summary>
     public abstract string Name { get; }
@@ -57,6 +66,11 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
     /// <summary>A stored payload as the UTF-8 bytes it was hashed as.</summary>
     protected virtual byte[] ReadPayload(DbDataReader reader, int ordinal) => System.Text.Encoding.UTF8.GetBytes(reader.GetString(ordinal));
 
+    /// <summary>Sets up a newly opened writer connection.</summary>
+    protected virtual void ConfigureWriter(DbConnection writer)
+    {
+    }
+
     /// <summary>Names the index a query should use, where the store needs telling.</summary>
     protected virtual string Use(string index) => "";
 
@@ -76,6 +90,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
                 return;
             }
 
+            ConfigureWriter(_writer);
             ApplySchema(_writer);
             CheckEnds();
         }
@@ -187,8 +202,11 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
         var matching = groupBy is null
             ? $"SELECT sector, cursor, recorded_at, payload FROM journal WHERE {filter}"
             : $"SELECT sector, cursor, recorded_at, payload FROM journal WHERE (sector, cursor) IN (SELECT sector, MAX(cursor) FROM journal WHERE {filter} GROUP BY sector, {groupBy})";
+        // Within one sector's log (a sector's or a unit's records) newest means latest in the log, which its indexes
+        // find without sorting; across sectors it means latest recorded.
+        var newest = query.Sector is null && query.Unit is null ? "recorded_at DESC, cursor DESC" : "cursor DESC";
         var sql = query.Last is { } last
-            ? $"SELECT cursor, recorded_at, payload FROM ({matching} ORDER BY recorded_at DESC, cursor DESC LIMIT {last}) AS m ORDER BY sector, cursor"
+            ? $"SELECT cursor, recorded_at, payload FROM ({matching} ORDER BY {newest} LIMIT {last}) AS m ORDER BY sector, cursor"
             : $"SELECT cursor, recorded_at, payload FROM ({matching}) AS m ORDER BY sector, cursor";
         return QueryAsync(sql, parameters, cancellationToken);
     }
@@ -205,7 +223,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
     public Task<IReadOnlyList<JournalRecord>> ReadTrackAsync(UnitId unit, long after, long upTo, int limit, CancellationToken cancellationToken = default) =>
         QueryAsync(
             $"""
-            SELECT cursor, recorded_at, payload FROM journal {Use("journal_track")}
+            SELECT cursor, recorded_at, payload FROM journal {Use("journal_unit_positions")}
             WHERE unit = @unit AND kind = 'position' AND sector = @sector AND cursor > @after AND cursor <= @upTo ORDER BY cursor LIMIT @limit
             """,
             [("@unit", unit.Value), ("@sector", unit.Sector.Value), ("@after", after), ("@upTo", upTo), ("@limit", limit)],
@@ -287,7 +305,9 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
 
     public virtual async ValueTask DisposeAsync()
     {
+        // What was accepted is committed at once, without waiting out the interval.
         _pending.Writer.TryComplete();
+        await _closing.CancelAsync();
         await _writeLoop;
         await _writer.DisposeAsync();
         GC.SuppressFinalize(this);
@@ -296,8 +316,13 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
     private async Task WriteLoopAsync()
     {
         var batch = new List<Pending>(MaxAppendsPerCommit);
+        var lastCommit = 0L;
         while (await _pending.Reader.WaitToReadAsync())
         {
+            // Group commit: what arrives before the interval is up is committed with what is already waiting.
+            var wait = _commitInterval - _time.GetElapsedTime(lastCommit);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, _closing.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            lastCommit = _time.GetTimestamp();
             batch.Clear();
             while (batch.Count < MaxAppendsPerCommit && _pending.Reader.TryRead(out var item)) batch.Add(item);
             var started = Stopwatch.GetTimestamp();
@@ -344,6 +369,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
             _writer.Dispose();
             _writer = CreateConnection();
             _writer.Open();
+            ConfigureWriter(_writer);
         }
         catch (DbException e)
         {

@@ -14,13 +14,13 @@ public sealed class SqliteJournal : SqlJournal
     private readonly string _connectionString;
     private SqliteCommand? _insert;
 
-    public SqliteJournal(IOptions<JournalOptions> options, ILogger<SqliteJournal> logger)
-        : this(options.Value.Path, readOnly: false, logger)
+    public SqliteJournal(IOptions<JournalOptions> options, ILogger<SqliteJournal> logger, TimeProvider? time = null)
+        : this(options.Value.Path, readOnly: false, options.Value.CommitInterval, time ?? TimeProvider.System, logger)
     {
     }
 
-    private SqliteJournal(string file, bool readOnly, ILogger logger)
-        : base(logger)
+    private SqliteJournal(string file, bool readOnly, TimeSpan commitInterval, TimeProvider time, ILogger logger)
+        : base(logger, commitInterval, time)
     {
         _path = Path.GetFullPath(file);
         if (readOnly && !File.Exists(_path)) throw new FileNotFoundException($"There is no journal file '{_path}'.", _path);
@@ -34,11 +34,13 @@ public sealed class SqliteJournal : SqlJournal
 
     /// <summary>Opens a journal file only to read it (to verify a copy, say): nothing is created, migrated or written.</summary>
     public static SqliteJournal OpenReadOnly(string path) =>
-        new(path, readOnly: true, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteJournal>.Instance);
+        new(path, readOnly: true, TimeSpan.Zero, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteJournal>.Instance);
 
     public override string Name => $"The journal '{_path}'";
 
     protected override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
+
+    protected override void ConfigureWriter(DbConnection writer) => SqliteSchema.ConfigureWriter((SqliteConnection)writer);
 
     protected override void ApplySchema(DbConnection connection) => SqliteSchema.Apply((SqliteConnection)connection);
 

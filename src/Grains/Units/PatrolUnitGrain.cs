@@ -92,7 +92,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
 
     private async Task<PositionAck> AcknowledgeRepeatAsync(PositionReport report)
     {
-        var earlier = await journal.ReadAsync(new JournalQuery(PositionRecorded.Kind) { Unit = _id, UnitSequence = report.Sequence });
+        var earlier = await journal.ReadAsync(new JournalQuery(PositionRecorded.Kind) { Unit = _id, UnitSequence = report.Sequence, Last = 1 });
         if (earlier is not [var record])
         {
             throw new DomainConflictException(
