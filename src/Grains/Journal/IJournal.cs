@@ -73,7 +73,8 @@ public sealed record JournalQuery(string Kind)
 
     /// <summary>Only the newest record per pair or alert.</summary>
     public bool LatestPerSubject { get; init; }
-    /// <summary>Newest first, at most this many.</summary>
+    /// <summary>Only the newest, at most this many: latest in the log when the query lies in one sector (a sector or a
+    /// unit is given), latest recorded otherwise.</summary>
     public int? Last { get; init; }
 
     /// <summary>Only records made at or after this time.</summary>
