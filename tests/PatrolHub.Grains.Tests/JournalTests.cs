@@ -154,7 +154,7 @@ public sealed class JournalTests
             await command.ExecuteNonQueryAsync();
         }
 
-        var newer = await Assert.ThrowsAsync<InvalidOperationException>(temp.ReopenAsync);
+        var newer = await Assert.ThrowsAsync<InvalidOperationException>(() => temp.ReopenAsync());
         Assert.EndsWith("was written by a newer hub (schema 99; this hub knows 4).", newer.Message, StringComparison.Ordinal);
 
         var away = Assert.Throws<InvalidOperationException>(() => new PostgresJournal(
@@ -170,20 +170,13 @@ public sealed class JournalTests
     {
         await using var temp = new TempJournal(store);
         var other = UnitId.Parse("US-TCA-0002");
+        HubEvent[] events =
+        [
+            Events.Position(Us, 1), Events.Position(other, 1), Events.Position(Us, 2), Events.Position(other, 2),
+            Events.Position(Us, 3), Events.Position(other, 3),
+        ];
         // Recorded at 12:00:00, :01, :02, :03 then, after the hub's clock stepped back a minute, 11:59:04 and :05.
-        var head = LogHead.Empty;
-        var records = new List<SealedRecord>();
-        foreach (var (e, i) in new HubEvent[]
-                 {
-                     Events.Position(Us, 1), Events.Position(other, 1), Events.Position(Us, 2), Events.Position(other, 2),
-                     Events.Position(Us, 3), Events.Position(other, 3),
-                 }.Select((e, i) => (e, i)))
-        {
-            records.Add(SealedRecord.After(head, At.AddSeconds(i < 4 ? i : i - 60), e));
-            head = records[^1].Head;
-        }
-
-        await temp.Journal.AppendAsync(Tca, LogHead.Empty, records);
+        await temp.Journal.AppendAsync(Tca, LogHead.Empty, SealAll(LogHead.Empty, events, i => At.AddSeconds(i < 4 ? i : i - 60)));
 
         var latest = Assert.Single(await temp.Journal.ReadAsync(new JournalQuery(PositionRecorded.Kind) { Unit = Us, Last = 1 }));
         Assert.Equal(5, latest.Cursor);
@@ -197,32 +190,24 @@ public sealed class JournalTests
     public async Task Appends_arriving_within_the_commit_interval_wait_for_it_and_are_then_stored_together()
     {
         var time = new FakeTimeProvider(At);
-        var folder = Directory.CreateTempSubdirectory("patrolhub-commit-").FullName;
-        await using (var journal = new SqliteJournal(
-            Microsoft.Extensions.Options.Options.Create(new JournalOptions { Path = Path.Combine(folder, "journal.db"), CommitInterval = TimeSpan.FromSeconds(1) }),
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteJournal>.Instance, time))
+        await using var temp = new TempJournal(commitInterval: TimeSpan.FromSeconds(1), time: time);
+        var tca = await AppendAsync(temp.Journal, Tca, LogHead.Empty, [Events.Position(Us, 1)]);
+        var next = temp.Journal.AppendAsync(Tca, tca, SealAll(tca, [Events.Position(Us, 2)]));
+        var yum = temp.Journal.AppendAsync(Yum, LogHead.Empty, SealAll(LogHead.Empty, [Events.Position(UnitId.Parse("US-YUM-0001"), 1)]));
+        var both = Task.WhenAll(next, yum);
+        Assert.NotSame(both, await Task.WhenAny(both, Task.Delay(TimeSpan.FromMilliseconds(300))));
+
+        // The writer may not have started waiting yet when the clock moves, so move it until the wait is over.
+        var timeout = Task.Delay(TimeSpan.FromSeconds(10));
+        while (!both.IsCompleted && !timeout.IsCompleted)
         {
-            var tca = await AppendAsync(journal, Tca, LogHead.Empty, [Events.Position(Us, 1)]);
-            var next = journal.AppendAsync(Tca, tca, SealAll(tca, [Events.Position(Us, 2)]));
-            var yum = journal.AppendAsync(Yum, LogHead.Empty, SealAll(LogHead.Empty, [Events.Position(UnitId.Parse("US-YUM-0001"), 1)]));
-            var both = Task.WhenAll(next, yum);
-            Assert.NotSame(both, await Task.WhenAny(both, Task.Delay(TimeSpan.FromMilliseconds(300))));
-
-            // The writer may not have started waiting yet when the clock moves, so move it until the wait is over.
-            var timeout = Task.Delay(TimeSpan.FromSeconds(10));
-            while (!both.IsCompleted && !timeout.IsCompleted)
-            {
-                time.Advance(TimeSpan.FromSeconds(1));
-                await Task.WhenAny(both, Task.Delay(TimeSpan.FromMilliseconds(20)));
-            }
-
-            await both.WaitAsync(TimeSpan.Zero);
-            Assert.Equal(2, (await journal.ReadHeadAsync(Tca)).Cursor);
-            Assert.Equal(1, (await journal.ReadHeadAsync(Yum)).Cursor);
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(both, Task.Delay(TimeSpan.FromMilliseconds(20)));
         }
 
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        await both.WaitAsync(TimeSpan.Zero);
+        Assert.Equal(2, (await temp.Journal.ReadHeadAsync(Tca)).Cursor);
+        Assert.Equal(1, (await temp.Journal.ReadHeadAsync(Yum)).Cursor);
     }
 
     [Fact]
@@ -230,9 +215,10 @@ public sealed class JournalTests
     {
         await using var temp = new TempJournal();
         await AppendAsync(temp.Journal, Tca, LogHead.Empty, Enumerable.Range(1, 3).Select(i => Events.Position(Us, i)));
-        await temp.Journal.DisposeAsync();
-        await using (var connection = new SqliteConnection($"Data Source={temp.Path};Pooling=false"))
+        await temp.ReopenAsync(async () =>
         {
+            // As a schema-3 hub left it.
+            await using var connection = new SqliteConnection($"Data Source={temp.Path};Pooling=false");
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
             command.CommandText = """
@@ -242,9 +228,7 @@ public sealed class JournalTests
                 PRAGMA user_version = 3;
                 """;
             await command.ExecuteNonQueryAsync();
-        }
-
-        await temp.ReopenAsync();
+        });
 
         await using (var connection = new SqliteConnection($"Data Source={temp.Path};Mode=ReadOnly;Pooling=false"))
         {
@@ -277,12 +261,13 @@ public sealed class JournalTests
         Directory.Delete(folder, recursive: true);
     }
 
-    internal static SealedRecord[] SealAll(LogHead head, IEnumerable<HubEvent> events)
+    /// <param name="at">When the i-th record was recorded; all at <see cref="At"/> if null.</param>
+    internal static SealedRecord[] SealAll(LogHead head, IEnumerable<HubEvent> events, Func<int, DateTimeOffset>? at = null)
     {
         var sealedRecords = new List<SealedRecord>();
         foreach (var e in events)
         {
-            var record = SealedRecord.After(head, At, e);
+            var record = SealedRecord.After(head, at?.Invoke(sealedRecords.Count) ?? At, e);
             sealedRecords.Add(record);
             head = record.Head;
         }

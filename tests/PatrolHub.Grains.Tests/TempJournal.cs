@@ -16,9 +16,15 @@ public sealed class TempJournal : IAsyncDisposable
 
     private readonly string? _database;
     private readonly string? _connectionString;
+    private readonly TimeSpan _commitInterval;
+    private readonly TimeProvider _time;
 
-    public TempJournal(string store = Sqlite)
+    /// <param name="commitInterval">The journal's <see cref="JournalOptions.CommitInterval"/>; the default's if null.</param>
+    /// <param name="time">The clock the commit interval is kept by.</param>
+    public TempJournal(string store = Sqlite, TimeSpan? commitInterval = null, TimeProvider? time = null)
     {
+        _commitInterval = commitInterval ?? new JournalOptions().CommitInterval;
+        _time = time ?? TimeProvider.System;
         Folder = Directory.CreateTempSubdirectory("patrolhub-journal-").FullName;
         if (store == Postgres)
         {
@@ -50,13 +56,14 @@ public sealed class TempJournal : IAsyncDisposable
     public string? ConnectionString => _connectionString;
 
     /// <summary>A second journal on the same PostgreSQL database: another silo's.</summary>
-    public SqlJournal OpenAnother() =>
-        new PostgresJournal(Options.Create(new JournalOptions { Store = Postgres, ConnectionString = _connectionString }), NullLogger<PostgresJournal>.Instance);
+    public SqlJournal OpenAnother() => new PostgresJournal(Options.Create(Settings()), NullLogger<PostgresJournal>.Instance, _time);
 
-    /// <summary>Closes and opens the same store again, as a restarted hub would.</summary>
-    public async Task ReopenAsync()
+    /// <summary>Closes and opens the same store again, as a restarted hub would; <paramref name="whileClosed"/> runs in
+    /// between (to change the file as an older hub would have left it, say).</summary>
+    public async Task ReopenAsync(Func<Task>? whileClosed = null)
     {
         await Journal.DisposeAsync();
+        if (whileClosed is not null) await whileClosed();
         Journal = Open();
     }
 
@@ -74,6 +81,10 @@ public sealed class TempJournal : IAsyncDisposable
     }
 
     private SqlJournal Open() => _connectionString is null
-        ? new SqliteJournal(Options.Create(new JournalOptions { Path = Path }), NullLogger<SqliteJournal>.Instance)
-        : new PostgresJournal(Options.Create(new JournalOptions { Store = Postgres, ConnectionString = _connectionString }), NullLogger<PostgresJournal>.Instance);
+        ? new SqliteJournal(Options.Create(Settings()), NullLogger<SqliteJournal>.Instance, _time)
+        : new PostgresJournal(Options.Create(Settings()), NullLogger<PostgresJournal>.Instance, _time);
+
+    private JournalOptions Settings() => _connectionString is null
+        ? new JournalOptions { Path = Path, CommitInterval = _commitInterval }
+        : new JournalOptions { Store = Postgres, ConnectionString = _connectionString, CommitInterval = _commitInterval };
 }
