@@ -210,7 +210,7 @@ def table(results, args):
         ("partner p50 ms", "delivery.p50_ms", "{:.2f}"), ("partner p99 ms", "delivery.p99_ms", "{:.2f}"), ("partner max ms", "delivery.max_ms", "{:.1f}"),
         ("reconnects", "reconnects", "{:,.0f}"), ("most reconnects of one unit", "most_reconnects_of_one_unit", "{:,.0f}"),
         ("refused (overload)", "refusals", "{:,.0f}"),
-        ("outages", "outages.count", "{:,.0f}"), ("outage p50 ms", "outages.p50_ms", "{:.0f}"), ("outage p99 ms", "outages.p99_ms", "{:.0f}"),
+        ("outages", "outages.count", "{:,.0f}"), ("still down at the end", "still_down", "{:,.0f}"), ("outage p50 ms", "outages.p50_ms", "{:.0f}"), ("outage p99 ms", "outages.p99_ms", "{:.0f}"),
         ("outage max ms", "outages.max_ms", "{:.0f}"), ("restart s", "restart_s", "{:.1f}"),
         ("acknowledged, not recorded", "acknowledged_not_recorded", "{:,.0f}"), ("recorded twice", "recorded_twice", "{:,.0f}"),
         ("server CPU-s / 1,000 updates", "server_cpu_s_per_1000", "{:.3f}"), ("server peak RSS MB", "server_peak_rss_mb", "{:,.0f}"),

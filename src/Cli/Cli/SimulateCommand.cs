@@ -87,6 +87,7 @@ internal static class SimulateCommand
         most_reconnects_of_one_unit = r.MostReconnectsOfOneUnit,
         refusals = r.Refusals,
         outages = r.Outages,
+        still_down = r.StillDown,
         alerts_raised = r.AlertsRaised,
         alert_to_partner = r.AlertToPartner,
         alert_to_commands = r.AlertToCommands,
@@ -98,7 +99,7 @@ internal static class SimulateCommand
         ack:       {r.Ack}
         delivery:  {r.Delivery.Count} partner positions, {r.Delivery}
         reconnects: {r.Reconnects}, at most {r.MostReconnectsOfOneUnit} by one unit ({r.Refusals} refused as overloaded)
-        outages:   {r.Outages.Count}, {r.Outages}
+        outages:   {r.Outages.Count} ({r.StillDown} still down at the end, counted to it), {r.Outages}
         alerts:    {r.AlertsRaised} raised; to partner {r.AlertToPartner}; to commands {r.AlertToCommands}
         """);
 }

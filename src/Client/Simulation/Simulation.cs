@@ -29,10 +29,12 @@ public sealed record SimulationOptions(IReadOnlyList<string> Sectors, int Pairs,
 
 /// <summary>What a simulation run measured. Offered: positions the schedule called for; sent: those the window let
 /// out; acknowledged: those the hub recorded; failed: those whose session ended first; outages: each time a unit was
-/// without its stream, from the drop to the welcome of the hub it reached next.</summary>
+/// without its stream, from the drop to the welcome of the hub it reached next, or to the end of the run for the
+/// <paramref name="StillDown"/> units that had not been welcomed back by then.</summary>
 public sealed record SimulationReport(
     int Pairs, int Units, TimeSpan Duration, long Offered, long Sent, long Acknowledged, long Failed, Latency Ack, Latency Delivery,
-    int Reconnects, int MostReconnectsOfOneUnit, int Refusals, Latency Outages, int AlertsRaised, Latency AlertToPartner, Latency AlertToCommands)
+    int Reconnects, int MostReconnectsOfOneUnit, int Refusals, Latency Outages, int StillDown, int AlertsRaised, Latency AlertToPartner,
+    Latency AlertToCommands)
 {
     /// <summary>Each unit's highest acknowledged sequence: what the hub promised is durably recorded.</summary>
     public IReadOnlyDictionary<string, ulong> LastAcknowledged { get; init; } = new Dictionary<string, ulong>();
@@ -62,6 +64,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         var measured = new Measurements();
         var sessions = new List<(SimulatedUnit Unit, UnitSession Session, IReadOnlyList<GrpcChannel> Channels)>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        List<TimeSpan> stillDown = [];
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -80,6 +83,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
                     StreamAsync(s.Unit, s.Session, welcomes[i].LastSequence, options, measured, stop.Token),
                     ReceiveAsync(s.Session, measured, stop.Token))),
                 probing]);
+            stillDown = [.. sessions.Select(s => s.Session.Down).OfType<TimeSpan>()];
         }
         finally
         {
@@ -99,7 +103,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
             options.Pairs, units.Count, Stopwatch.GetElapsedTime(started), measured.Offered, measured.Sent, Volatile.Read(ref measured.Acknowledged),
             measured.Failed, Latency.Of(measured.AckMs), Latency.Of(measured.DeliveryMs),
             connections.Sum(s => s.Reconnects), connections.Select(s => s.Reconnects).DefaultIfEmpty().Max(), connections.Sum(s => s.Refusals),
-            Latency.Of(connections.SelectMany(s => s.Outages).Select(o => o.TotalMilliseconds)),
+            Latency.Of(connections.SelectMany(s => s.Outages).Concat(stillDown).Select(o => o.TotalMilliseconds)), stillDown.Count,
             measured.Alerts.Raised, Latency.Of(measured.Alerts.PartnerMs), Latency.Of(measured.Alerts.CommandMs))
         {
             LastAcknowledged = measured.LastAcknowledged,

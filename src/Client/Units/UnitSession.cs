@@ -20,6 +20,7 @@ public sealed class UnitSession : IAsyncDisposable
     private readonly SortedDictionary<ulong, (PositionUpdate Update, TaskCompletionSource<Ack> Ack)> _unacked = [];
     private readonly Dictionary<string, TaskCompletionSource<AlertReply>> _replies = [];
     private readonly List<TimeSpan> _outages = [];
+    private long _droppedAt;
     private readonly TaskCompletionSource<Welcome> _firstWelcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly Failover _failover;
@@ -68,6 +69,9 @@ public sealed class UnitSession : IAsyncDisposable
 
     /// <summary>How many times the session has reconnected.</summary>
     public int Reconnects { get; private set; }
+
+    /// <summary>How long the session has been down, while it is: from the drop until a hub welcomes it back.</summary>
+    public TimeSpan? Down => Volatile.Read(ref _droppedAt) is var dropped and not 0 ? Stopwatch.GetElapsedTime(dropped) : null;
 
     /// <summary>How long each time the session was down lasted: from the drop to the hub's welcome on reconnecting.</summary>
     public IReadOnlyList<TimeSpan> Outages
@@ -149,7 +153,6 @@ public sealed class UnitSession : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        long? droppedAt = null;
         while (!_stop.IsCancellationRequested)
         {
             try
@@ -168,11 +171,11 @@ public sealed class UnitSession : IAsyncDisposable
                             DelayedCursor = Math.Max(DelayedCursor, message.DelayedCursor);
                             await ResendAsync(call);
                             _failover.Succeeded();
-                            if (droppedAt is { } dropped)
+                            if (Interlocked.Exchange(ref _droppedAt, 0) is var dropped and not 0)
                             {
                                 lock (_outages) _outages.Add(Stopwatch.GetElapsedTime(dropped));
                             }
-                            droppedAt = null;
+
                             _firstWelcome.TrySetResult(message.Welcome);
                             break;
                         case HubMessage.BodyOneofCase.Ack:
@@ -214,7 +217,7 @@ public sealed class UnitSession : IAsyncDisposable
             }
 
             Reconnects++;
-            droppedAt ??= Stopwatch.GetTimestamp();
+            Interlocked.CompareExchange(ref _droppedAt, Stopwatch.GetTimestamp(), 0);
             try
             {
                 await Task.Delay(_failover.Failed(LastDisconnect), _stop.Token);

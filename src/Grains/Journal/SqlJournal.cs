@@ -148,13 +148,14 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
     {
         const string Range = "sector = @sector AND cursor > @after AND cursor <= @upTo";
         // A unit's feed is Addressees.Includes in SQL: sent to it, about it (not its own position), or a command's alert.
+        // Each part reads its own index, so a unit catching up reads its own records, not the whole sector's since.
         var sql = feed.Unit is null
             ? $"SELECT cursor, recorded_at, payload FROM journal WHERE {Range} ORDER BY cursor LIMIT @limit"
             : $"""
-              SELECT cursor, recorded_at, payload FROM journal WHERE to_unit = @unit AND {Range}
-              UNION ALL SELECT cursor, recorded_at, payload FROM journal WHERE unit = @unit AND kind <> 'position' AND {Range}
-                AND (to_unit IS NULL OR to_unit <> @unit)
-              UNION ALL SELECT cursor, recorded_at, payload FROM journal WHERE kind = 'alert' AND unit IS NULL AND {Range}
+              SELECT cursor, recorded_at, payload FROM journal {Use("journal_to_unit")} WHERE to_unit = @unit AND {Range}
+              UNION ALL SELECT cursor, recorded_at, payload FROM journal {Use("journal_about_unit")}
+                WHERE unit = @unit AND kind <> 'position' AND {Range} AND (to_unit IS NULL OR to_unit <> @unit)
+              UNION ALL SELECT cursor, recorded_at, payload FROM journal {Use("journal_kind")} WHERE kind = 'alert' AND unit IS NULL AND {Range}
               ORDER BY cursor LIMIT @limit
               """;
         return QueryAsync(

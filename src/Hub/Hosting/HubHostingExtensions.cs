@@ -79,7 +79,7 @@ public static partial class HubHostingExtensions
 
         builder.Services.AddSingleton(certificates);
         builder.Services.AddSingleton<CallerIdentities>();
-        builder.Services.AddCallerAuthentication(certificates);
+        builder.Services.AddCallerAuthentication();
         builder.Services.AddSingleton(TimeProvider.System);
         // The journal: the embedded SQLite file, or PostgreSQL (Journal:Store=postgres), which a cluster's silos share.
         if (journal.IsPostgres) builder.Services.AddSingleton<SqlJournal, PostgresJournal>();

@@ -1,8 +1,5 @@
 using System.Globalization;
-using System.Security.Claims;
-using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
-using Microsoft.AspNetCore.Authentication.Certificate;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using PatrolHub.Grains.Security;
@@ -11,11 +8,10 @@ using PatrolHub.Hub.Hosting;
 namespace PatrolHub.Hub.Security;
 
 /// <summary>
-/// Who is calling, settled before the gRPC service reads a byte of the request. ASP.NET Core certificate
-/// authentication checks the certificate's chain against the two nations' CAs and its validity; the
-/// <see cref="Policy"/> then asks <see cref="CallerIdentities"/> for the identity on every call (rules, revocation and
-/// expiry against the clock), and keeps it for the services, which read it with <see cref="Of"/>. A caller refused
-/// gets UNAUTHENTICATED with the reason, as a gRPC status, not an HTTP error.
+/// Who is calling, settled before the gRPC service reads a byte of the request. The <see cref="Policy"/> asks
+/// <see cref="CallerIdentities"/> for the identity of the connection's certificate on every call (its chain to one
+/// nation's CA, the rules, revocation and expiry against the clock), and keeps it for the services, which read it
+/// with <see cref="Of"/>. A caller refused gets UNAUTHENTICATED with the reason, as a gRPC status, not an HTTP error.
 /// </summary>
 public static class CallerAuthentication
 {
@@ -31,37 +27,15 @@ public static class CallerAuthentication
     /// <summary>The caller's identity; null on the endpoints open to anyone (health).</summary>
     public static Identity? Find(HttpContext http) => http.Items[Key] as Identity;
 
-    public static void AddCallerAuthentication(this IServiceCollection services, HubCertificates certificates)
+    public static void AddCallerAuthentication(this IServiceCollection services)
     {
-        services.AddAuthentication(CertificateAuthenticationDefaults.AuthenticationScheme)
-            .AddCertificate(options =>
-            {
-                options.AllowedCertificateTypes = CertificateTypes.Chained;
-                options.ChainTrustValidationMode = X509ChainTrustMode.CustomRootTrust;
-                options.CustomTrustStore.AddRange(certificates.ClientCas.ToArray());
-                options.RevocationMode = X509RevocationMode.NoCheck;
-                // The extended key usage is one of CallerIdentities' rules, refused with its own message.
-                options.ValidateCertificateUse = false;
-                options.ValidateValidityPeriod = true;
-                options.Events = new CertificateAuthenticationEvents
-                {
-                    OnCertificateValidated = context =>
-                    {
-                        context.Principal = new ClaimsPrincipal(new ClaimsIdentity(
-                            [new Claim(ClaimTypes.NameIdentifier, context.ClientCertificate.Thumbprint)], context.Scheme.Name));
-                        context.Success();
-                        return Task.CompletedTask;
-                    },
-                };
-            })
-            // The chain is built once per certificate; the policy below still checks every call.
-            .AddCertificateCache();
+        // No authentication scheme: the certificate was checked in the TLS handshake (CallerIdentities.IsAcceptable),
+        // and the policy below resolves and checks it again on every call from the same cached answer. ASP.NET Core's
+        // certificate authentication would build the chain a second time.
+        services.AddAuthentication();
         services.AddSingleton<IAuthorizationHandler, CurrentIdentity>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, RefusalWriter>();
-        services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
-            .AddAuthenticationSchemes(CertificateAuthenticationDefaults.AuthenticationScheme)
-            .RequireAuthenticatedUser()
-            .AddRequirements(new IdentityRequirement()));
+        services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy.AddRequirements(new IdentityRequirement()));
     }
 
     /// <summary>Ends a call before its handler runs, with a gRPC status in the response headers (trailers-only).</summary>
