@@ -26,14 +26,18 @@ public sealed class HubOptions
     /// <summary>Open connections; past it Kestrel closes new ones at once.</summary>
     public int MaxConnections { get; set; } = 25_000;
 
-    /// <summary>TLS handshakes in progress at once; past it a new connection waits in the handshake queue.</summary>
-    public int MaxConcurrentHandshakes { get; set; } = 64;
+    /// <summary>TLS handshakes in progress at once; past it a new connection waits in the handshake queue. A handshake
+    /// under load is mostly waiting (for the client's next flight, for a thread), not computing, so the hub takes many
+    /// at once: with 4,000 units reconnecting after a restart, 64 at a time served about 60 a second.</summary>
+    public int MaxConcurrentHandshakes { get; set; } = 512;
 
     /// <summary>Connections that may wait for a handshake slot; past it a new connection is closed before its handshake.</summary>
-    public int HandshakeQueue { get; set; } = 2048;
+    public int HandshakeQueue { get; set; } = 8192;
 
-    /// <summary>How long a connection may wait for a handshake slot before it is closed.</summary>
-    public TimeSpan HandshakeQueueWait { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>How long a connection may wait for a handshake slot before it is closed. The client library gives up on
+    /// a connection after 10 s, handshake included, so waiting longer than this would only hand over connections the
+    /// client has already abandoned.</summary>
+    public TimeSpan HandshakeQueueWait { get; set; } = TimeSpan.FromSeconds(6);
 
     /// <summary>Open streams (unit connections and sector watches); past it a new one gets RESOURCE_EXHAUSTED with a retry-after hint.</summary>
     public int MaxStreams { get; set; } = 25_000;
