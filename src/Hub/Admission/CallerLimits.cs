@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using PatrolHub.Grains.Security;
@@ -11,32 +10,38 @@ namespace PatrolHub.Hub.Admission;
 
 /// <summary>
 /// The rates each identity is held to: calls, positions and alert raises, each a token bucket per identity. A refusal
-/// is RESOURCE_EXHAUSTED naming the setting, with a retry-after hint, and is audited (summarised per second).
+/// is RESOURCE_EXHAUSTED naming the setting, with the time until the bucket holds a token again as its retry-after
+/// hint, and is audited (summarised per second).
 /// </summary>
-public sealed class CallerLimits(IOptions<SecurityOptions> options, SecurityAudit audit) : IDisposable
+public sealed class CallerLimits(IOptions<SecurityOptions> options, SecurityAudit audit, TimeProvider time)
 {
     private readonly SecurityOptions _options = options.Value;
-    private readonly PartitionedRateLimiter<string> _calls = Buckets(options.Value.CallBurst, options.Value.CallsPerSecond, TimeSpan.FromSeconds(1));
-    private readonly PartitionedRateLimiter<string> _positions = Buckets(options.Value.PositionBurst, options.Value.PositionsPerSecond, TimeSpan.FromSeconds(1));
-    private readonly PartitionedRateLimiter<string> _raises = Buckets(options.Value.AlertRaisesPerMinute, options.Value.AlertRaisesPerMinute, TimeSpan.FromMinutes(1));
+    private readonly TokenBuckets _calls = Buckets(options.Value.CallBurst, options.Value.CallsPerSecond, TimeSpan.FromSeconds(1), time);
+    private readonly TokenBuckets _positions = Buckets(options.Value.PositionBurst, options.Value.PositionsPerSecond, TimeSpan.FromSeconds(1), time);
+    private readonly TokenBuckets _raises = Buckets(options.Value.AlertRaisesPerMinute, options.Value.AlertRaisesPerMinute, TimeSpan.FromMinutes(1), time);
 
-    public void Call(Identity caller) => Take(_calls, caller, "CallsPerSecond",
-        $"{caller.Name} is calling faster than {SecurityOptions.Section}:CallsPerSecond allows ({_options.CallsPerSecond} a second, bursts of {_options.CallBurst}).",
-        TimeSpan.FromSeconds(1));
-
-    public void Position(Identity caller) => Take(_positions, caller, "PositionsPerSecond",
-        $"{caller.Name} is sending positions faster than {SecurityOptions.Section}:PositionsPerSecond allows ({_options.PositionsPerSecond} a second, bursts of {_options.PositionBurst}); what was acknowledged is recorded.",
-        TimeSpan.FromSeconds(1));
-
-    public void AlertRaise(Identity caller) => Take(_raises, caller, "AlertRaisesPerMinute",
-        $"{caller.Name} has raised {_options.AlertRaisesPerMinute} alerts in the last minute, the limit {SecurityOptions.Section}:AlertRaisesPerMinute sets.",
-        TimeSpan.FromMinutes(1));
-
-    public void Dispose()
+    public void Call(Identity caller)
     {
-        _calls.Dispose();
-        _positions.Dispose();
-        _raises.Dispose();
+        if (_calls.TryTake(caller.Name, out var retryAfter)) return;
+        throw Refused(caller, "CallsPerSecond",
+            $"{caller.Name} is calling faster than {SecurityOptions.Section}:CallsPerSecond allows ({_options.CallsPerSecond} a second, bursts of {_options.CallBurst}).",
+            retryAfter);
+    }
+
+    public void Position(Identity caller)
+    {
+        if (_positions.TryTake(caller.Name, out var retryAfter)) return;
+        throw Refused(caller, "PositionsPerSecond",
+            $"{caller.Name} is sending positions faster than {SecurityOptions.Section}:PositionsPerSecond allows ({_options.PositionsPerSecond} a second, bursts of {_options.PositionBurst}); what was acknowledged is recorded.",
+            retryAfter);
+    }
+
+    public void AlertRaise(Identity caller)
+    {
+        if (_raises.TryTake(caller.Name, out var retryAfter)) return;
+        throw Refused(caller, "AlertRaisesPerMinute",
+            $"{caller.Name} is raising alerts faster than {SecurityOptions.Section}:AlertRaisesPerMinute allows ({_options.AlertRaisesPerMinute} a minute).",
+            retryAfter);
     }
 
     /// <summary>A refusal at one of the caller's limits (a <see cref="SecurityOptions"/> setting): counted, audited,
@@ -48,19 +53,6 @@ public sealed class CallerLimits(IOptions<SecurityOptions> options, SecurityAudi
         return ErrorInterceptor.ResourceExhausted(message, retryAfter);
     }
 
-    private void Take(PartitionedRateLimiter<string> limiter, Identity caller, string setting, string message, TimeSpan retryAfter)
-    {
-        using var lease = limiter.AttemptAcquire(caller.Name);
-        if (!lease.IsAcquired) throw Refused(caller, setting, message, retryAfter);
-    }
-
-    private static PartitionedRateLimiter<string> Buckets(int burst, int perPeriod, TimeSpan period) =>
-        PartitionedRateLimiter.Create<string, string>(name => RateLimitPartition.GetTokenBucketLimiter(name, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = Math.Max(burst, perPeriod),
-            TokensPerPeriod = perPeriod,
-            ReplenishmentPeriod = period,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+    private static TokenBuckets Buckets(int burst, int perPeriod, TimeSpan period, TimeProvider time) =>
+        new(Math.Max(burst, perPeriod), perPeriod, period, time);
 }
