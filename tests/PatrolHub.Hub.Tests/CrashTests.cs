@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Data.Sqlite;
@@ -37,14 +38,19 @@ public sealed class CrashTests
             var units = Enumerable.Range(101, 5).SelectMany(n => (string[])[$"US-TCA-0{n}", $"MX-TCA-0{n}"]).ToArray();
             var acked = units.ToDictionary(u => u, _ => new List<ulong>());
             using var stop = new CancellationTokenSource();
-            var streams = units.Select(u => StreamAsync(connection, pki, u, acked[u], stop.Token)).ToList();
+            var sessions = new ConcurrentBag<UnitSession>();
+            var streams = units.Select(u => StreamAsync(connection, pki, u, acked[u], sessions, stop.Token)).ToList();
 
             await Poll.UntilAsync(() => acked.Values.All(a => Count(a) >= 30), TimeSpan.FromSeconds(60));
             await hub.KillAsync();
             var beforeKill = acked.ToDictionary(a => a.Key, a => Count(a.Value));
             await hub.DisposeAsync();
+            // Each session knows it is down, and for how long, until a hub welcomes it back.
+            await Poll.UntilAsync(() => sessions.All(s => s.Down is not null), TimeSpan.FromSeconds(30));
             hub = await HubProcess.StartAsync(data, port);
             await Poll.UntilAsync(() => acked.All(a => Count(a.Value) >= beforeKill[a.Key] + 30), TimeSpan.FromSeconds(60));
+            Assert.All(sessions, s => Assert.Null(s.Down));
+            Assert.All(sessions, s => Assert.NotEmpty(s.Outages));
             await stop.CancelAsync();
             await Task.WhenAll(streams);
 
@@ -125,10 +131,12 @@ public sealed class CrashTests
         }
     }
 
-    private static async Task StreamAsync(HubConnectionOptions connection, DevelopmentPki pki, string unit, List<ulong> acked, CancellationToken stop)
+    private static async Task StreamAsync(
+        HubConnectionOptions connection, DevelopmentPki pki, string unit, List<ulong> acked, ConcurrentBag<UnitSession> sessions, CancellationToken stop)
     {
         using var channel = connection.CreateChannel(pki.IssueInMemory(IdentitySpec.Unit(unit)));
         await using var session = new UnitSession(channel, unit);
+        sessions.Add(session);
         var welcome = await session.StartAsync(stop);
         var sequence = welcome.LastSequence;
         try
