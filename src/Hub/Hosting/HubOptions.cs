@@ -35,8 +35,8 @@ public sealed class HubOptions
     public int HandshakeQueue { get; set; } = 8192;
 
     /// <summary>How long a connection may wait for a handshake slot before it is closed. The client library gives up on
-    /// a connection after 10 s, handshake included, so waiting longer than this would only hand over connections the
-    /// client has already abandoned.</summary>
+    /// a connection after 20 s, handshake included, and a handshake under load can take seconds once it has its slot:
+    /// waiting much longer would hand over connections the client is about to abandon.</summary>
     public TimeSpan HandshakeQueueWait { get; set; } = TimeSpan.FromSeconds(6);
 
     /// <summary>Open streams (unit connections and sector watches); past it a new one gets RESOURCE_EXHAUSTED with a retry-after hint.</summary>
