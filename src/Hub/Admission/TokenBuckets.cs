@@ -36,6 +36,7 @@ public sealed class TokenBuckets(int limit, int perPeriod, TimeSpan period, Time
             var elapsed = time.GetElapsedTime(bucket.Stamp, now).Ticks;
             if (elapsed > 0)
             {
+                // Past _full ticks any bucket is full; the cap keeps the product in range after a long idle.
                 bucket.Credit = Math.Min(_full, bucket.Credit + Math.Min(elapsed, _full) * perPeriod);
                 bucket.Stamp = now;
             }

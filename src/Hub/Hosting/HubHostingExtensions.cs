@@ -138,7 +138,6 @@ public static partial class HubHostingExtensions
         app.Services.GetRequiredService<CallerAdmission>();
         var hub = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
         Operations.Map(app, hub);
-        app.UseAuthentication();
         app.UseAuthorization();
         app.Use(FrameCheck.InvokeAsync);
         app.MapGrpcService<PatrolGrpcService>().RequireAuthorization(CallerAuthentication.Policy);

@@ -32,7 +32,6 @@ public static class CallerAuthentication
         // No authentication scheme: the certificate was checked in the TLS handshake (CallerIdentities.IsAcceptable),
         // and the policy below resolves and checks it again on every call from the same cached answer. ASP.NET Core's
         // certificate authentication would build the chain a second time.
-        services.AddAuthentication();
         services.AddSingleton<IAuthorizationHandler, CurrentIdentity>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, RefusalWriter>();
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy.AddRequirements(new IdentityRequirement()));

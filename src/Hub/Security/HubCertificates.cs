@@ -47,8 +47,6 @@ public sealed class HubCertificates(X509Certificate2 server, IReadOnlyDictionary
         });
     }
 
-    public IEnumerable<X509Certificate2> ClientCas => clientCas.Values;
-
     /// <summary>The nations whose CAs a client certificate chains to, each with the time that chain stops being valid
     /// (the earliest expiry in it). Builds a chain per CA: cache the answer.</summary>
     public IReadOnlyList<(Nation Nation, DateTimeOffset ValidUntil)> IssuersOf(X509Certificate2 certificate, DateTimeOffset now)
