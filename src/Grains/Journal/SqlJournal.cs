@@ -105,7 +105,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
             throw;
         }
 
-        _writeLoop = Task.Factory.StartNew(WriteLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _writeLoop = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         Log.Opened(_logger, Name);
     }
 
@@ -314,15 +314,17 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>The writer, on a thread of its own: a commit blocks (SQLite's and Npgsql's synchronous calls, the fsync),
+    /// and blocking a thread-pool thread for it would hold up the gRPC streams and grains that share the pool.</summary>
+    private void WriteLoop()
     {
         var batch = new List<Pending>(MaxAppendsPerCommit);
         var lastCommit = 0L;
-        while (await _pending.Reader.WaitToReadAsync())
+        while (_pending.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             // Group commit: what arrives before the interval is up is committed with what is already waiting.
             var wait = _commitInterval - _time.GetElapsedTime(lastCommit);
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, _closing.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (wait > TimeSpan.Zero) Task.Delay(wait, _time, _closing.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
             lastCommit = _time.GetTimestamp();
             batch.Clear();
             while (batch.Count < MaxAppendsPerCommit && _pending.Reader.TryRead(out var item)) batch.Add(item);
