@@ -232,16 +232,12 @@ internal sealed class PatrolGrpcService(
         }
     }
 
-    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
-
     private async Task WriteAsync(ChannelReader<HubMessage> outbound, IServerStreamWriter<HubMessage> responses, CancellationToken cancellationToken)
     {
         try
         {
             await foreach (var message in outbound.ReadAllAsync(cancellationToken))
             {
-                // Messages already queued behind this one go out in the same flush: one TLS record and one send, not one each.
-                responses.WriteOptions = outbound.TryPeek(out _) ? Buffered : null;
                 await responses.WriteAsync(message, cancellationToken);
                 if (message.PartnerPosition?.RecordedAt is { } recorded)
                     HubMetrics.DeliveryLatency.Record((time.GetUtcNow() - recorded.ToDateTimeOffset()).TotalMilliseconds);
