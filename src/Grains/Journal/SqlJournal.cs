@@ -11,10 +11,10 @@ namespace PatrolHub.Grains.Journal;
 /// <summary>
 /// The sectors' logs in a SQL store, the same way in SQLite (<see cref="SqliteJournal"/>) and PostgreSQL
 /// (<see cref="PostgresJournal"/>): one row per record, keyed by (sector, cursor), so a log can have only one record at
-/// each cursor. One writer connection, on a thread of its own, takes every sector's pending appends into one transaction, so many messages of
-/// many sectors share one commit; each append completes only after its commit, and is refused unless it follows the
-/// log's head as the store has it (its predecessor's cursor and hash). Reads run on the thread pool on connections of
-/// their own.
+/// each cursor. One writer connection, on a thread of its own, takes every sector's pending appends into one
+/// transaction, so many messages of many sectors share one commit; each append completes only after its commit, and is
+/// refused unless it follows the log's head as the store has it (its predecessor's cursor and hash). Reads run on the
+/// thread pool on connections of their own.
 /// </summary>
 public abstract partial class SqlJournal : IJournal, IAsyncDisposable
 {
