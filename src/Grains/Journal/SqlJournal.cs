@@ -11,10 +11,10 @@ namespace PatrolHub.Grains.Journal;
 /// <summary>
 /// The sectors' logs in a SQL store, the same way in SQLite (<see cref="SqliteJournal"/>) and PostgreSQL
 /// (<see cref="PostgresJournal"/>): one row per record, keyed by (sector, cursor), so a log can have only one record at
-/// each cursor. One writer connection, on a thread of its own, takes every sector's pending appends into one
-/// transaction, so many messages of many sectors share one commit; each append completes only after its commit, and is
-/// refused unless it follows the log's head as the store has it (its predecessor's cursor and hash). Reads run on the
-/// thread pool on connections of their own.
+/// each cursor. One writer connection takes every sector's pending appends into one transaction, so many messages of
+/// many sectors share one commit; each append completes only after its commit, and is refused unless it follows the
+/// log's head as the store has it (its predecessor's cursor and hash). Reads run on the thread pool on connections of
+/// their own.
 /// </summary>
 public abstract partial class SqlJournal : IJournal, IAsyncDisposable
 {
@@ -105,7 +105,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
             throw;
         }
 
-        _writeLoop = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _writeLoop = Task.Factory.StartNew(WriteLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         Log.Opened(_logger, Name);
     }
 
@@ -314,17 +314,15 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>The writer, on a thread of its own: a commit blocks (SQLite's and Npgsql's synchronous calls, the fsync),
-    /// and blocking a thread-pool thread for it would hold up the gRPC streams and grains that share the pool.</summary>
-    private void WriteLoop()
+    private async Task WriteLoopAsync()
     {
         var batch = new List<Pending>(MaxAppendsPerCommit);
         var lastCommit = 0L;
-        while (_pending.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (await _pending.Reader.WaitToReadAsync())
         {
             // Group commit: what arrives before the interval is up is committed with what is already waiting.
             var wait = _commitInterval - _time.GetElapsedTime(lastCommit);
-            if (wait > TimeSpan.Zero) Task.Delay(wait, _time, _closing.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, _closing.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             lastCommit = _time.GetTimestamp();
             batch.Clear();
             while (batch.Count < MaxAppendsPerCommit && _pending.Reader.TryRead(out var item)) batch.Add(item);
