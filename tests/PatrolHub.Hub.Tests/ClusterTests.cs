@@ -194,7 +194,10 @@ public sealed class ClusterTests : IAsyncLifetime
         using var again = new PatrolService.PatrolServiceClient(channel).Connect();
         var refused = await Assert.ThrowsAsync<RpcException>(async () =>
         {
-            await again.RequestStream.WriteAsync(new UnitMessage { Hello = new Hello { UnitId = us } });
+            // On a connection already open, the refusal can arrive before the hello is written, and the write then fails
+            // as cancelled; the call's own status comes with the response.
+            await again.RequestStream.WriteAsync(new UnitMessage { Hello = new Hello { UnitId = us } })
+                .ContinueWith(_ => { }, TaskScheduler.Default);
             await again.ResponseStream.MoveNext().WaitAsync(Timeout);
         });
         Assert.True(refused.StatusCode == StatusCode.Unauthenticated && refused.Status.Detail.Contains("has been revoked", StringComparison.Ordinal),
