@@ -65,6 +65,26 @@ public sealed class JournalTests
         Assert.Equal(records[0].Record, read);
     }
 
+    [Fact]
+    public async Task A_payload_is_stored_in_SQLite_as_the_JSON_text_that_was_hashed()
+    {
+        await using var temp = new TempJournal();
+        var records = SealAll(LogHead.Empty, [Events.Position(Us, 1, partner: Mx)]);
+        await temp.Journal.AppendAsync(Tca, LogHead.Empty, records);
+        await temp.ReopenAsync(async () =>
+        {
+            await using var connection = new SqliteConnection($"Data Source={temp.Path};Mode=ReadOnly;Pooling=false");
+            await connection.OpenAsync();
+            await using var read = connection.CreateCommand();
+            read.CommandText = "SELECT typeof(payload), payload FROM journal";
+            await using var reader = await read.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal("text", reader.GetString(0));
+            Assert.Equal(System.Text.Encoding.UTF8.GetString(records[0].Payload), reader.GetString(1));
+            Assert.StartsWith("{\"type\":\"position\",", reader.GetString(1));
+        });
+    }
+
     [Theory]
     [InlineData(TempJournal.Sqlite)]
     [InlineData(TempJournal.Postgres)]

@@ -24,7 +24,7 @@ public sealed class VerifyTests
         ];
         foreach (var e in events)
         {
-            Assert.Equal(e.Keys(), JournalSerializer.DeserializeKeys(System.Text.Encoding.UTF8.GetBytes(JournalSerializer.Serialize(e))));
+            Assert.Equal(e.Keys(), JournalSerializer.DeserializeKeys(JournalSerializer.Serialize(e)));
         }
     }
 
@@ -203,12 +203,12 @@ public sealed class VerifyTests
         await TamperAsync(path, $"UPDATE journal SET payload = replace(payload, '\"latitude\":31.4', '\"latitude\":31.5') WHERE cursor = {cursor}");
         await using var connection = new SqliteConnection($"Data Source={path};Pooling=false");
         await connection.OpenAsync();
-        var links = new List<(long Cursor, long At, string Kind, string Payload)>();
+        var links = new List<(long Cursor, long At, string Kind, byte[] Payload)>();
         await using (var read = connection.CreateCommand())
         {
             read.CommandText = $"SELECT cursor, recorded_at, kind, payload FROM journal WHERE cursor >= {cursor} ORDER BY cursor";
             await using var reader = await read.ExecuteReaderAsync();
-            while (await reader.ReadAsync()) links.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3)));
+            while (await reader.ReadAsync()) links.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetFieldValue<byte[]>(3)));
         }
 
         await using var previous = connection.CreateCommand();

@@ -39,8 +39,8 @@ public sealed record LogHead([property: Id(0)] long Cursor, [property: Id(1)] by
     public override int GetHashCode() => Cursor.GetHashCode();
 }
 
-/// <summary>A record ready to store: its keys, its serialized payload, and its hash chained to the one before.</summary>
-public sealed record SealedRecord(JournalRecord Record, JournalKeys Keys, string Payload, byte[] PreviousHash, byte[] Hash)
+/// <summary>A record ready to store: its keys, its serialized payload (UTF-8), and its hash chained to the one before.</summary>
+public sealed record SealedRecord(JournalRecord Record, JournalKeys Keys, byte[] Payload, byte[] PreviousHash, byte[] Hash)
 {
     /// <summary>Seals <paramref name="e"/> as the record after <paramref name="head"/>.</summary>
     public static SealedRecord After(LogHead head, DateTimeOffset recordedAt, HubEvent e)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -16,7 +17,8 @@ public static class JournalSerializer
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static string Serialize(HubEvent e) => JsonSerializer.Serialize(e, Options);
+    /// <summary>A payload as the UTF-8 bytes it is hashed and stored as.</summary>
+    public static byte[] Serialize(HubEvent e) => JsonSerializer.SerializeToUtf8Bytes(e, Options);
 
     /// <summary>Reads a payload from its UTF-8 bytes.</summary>
     public static HubEvent Deserialize(ReadOnlySpan<byte> payload) =>
@@ -37,15 +39,14 @@ public static class JournalSerializer
 
     /// <summary>hash = SHA-256(previous hash ‖ sector ‖ 0 ‖ cursor ‖ recorded-at µs ‖ kind ‖ 0 ‖ payload), text in UTF-8,
     /// integers big-endian; the first record of a sector chains to 32 zero bytes.</summary>
-    public static byte[] Hash(ReadOnlySpan<byte> previous, SectorId sector, long cursor, long recordedAtMicros, string kind, string payload) =>
-        Hash(previous, sector, cursor, recordedAtMicros, kind, Encoding.UTF8.GetBytes(payload));
-
-    /// <summary>As the other overload, with the payload as its UTF-8 bytes.</summary>
     public static byte[] Hash(ReadOnlySpan<byte> previous, SectorId sector, long cursor, long recordedAtMicros, string kind, ReadOnlySpan<byte> payload)
     {
-        var buffer = new byte[previous.Length + Encoding.UTF8.GetByteCount(sector.Value) + 1 + 16
-            + Encoding.UTF8.GetByteCount(kind) + 1 + payload.Length];
-        var span = buffer.AsSpan();
+        // Hashed in one piece from the stack, or a pooled buffer for a large payload: this runs for every record
+        // written and every record verified.
+        var length = previous.Length + Encoding.UTF8.GetByteCount(sector.Value) + 1 + 16 + Encoding.UTF8.GetByteCount(kind) + 1 + payload.Length;
+        byte[]? rented = null;
+        var buffer = (length > StackLimit ? rented = ArrayPool<byte>.Shared.Rent(length) : stackalloc byte[StackLimit])[..length];
+        var span = buffer;
         previous.CopyTo(span);
         span = span[previous.Length..];
         span = span[Encoding.UTF8.GetBytes(sector.Value, span)..];
@@ -56,6 +57,10 @@ public static class JournalSerializer
         span = span[Encoding.UTF8.GetBytes(kind, span)..];
         span[0] = 0;
         payload.CopyTo(span[1..]);
-        return SHA256.HashData(buffer);
+        var hash = SHA256.HashData(buffer);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        return hash;
     }
+
+    private const int StackLimit = 1024;
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -103,7 +104,7 @@ public sealed class PostgresJournal : SqlJournal
         insert.Parameters.AddWithValue("to_unit", records.Select(r => r.Keys.ToUnit?.Value).ToArray());
         insert.Parameters.AddWithValue("subject", records.Select(r => r.Keys.Subject).ToArray());
         insert.Parameters.AddWithValue("unit_seq", records.Select(r => r.Keys.UnitSequence).ToArray());
-        insert.Parameters.AddWithValue("payload", records.Select(r => r.Payload).ToArray());
+        insert.Parameters.AddWithValue("payload", records.Select(r => Encoding.UTF8.GetString(r.Payload)).ToArray());
         insert.Parameters.AddWithValue("prev", records.Select(r => r.PreviousHash).ToArray());
         insert.Parameters.AddWithValue("hash", records.Select(r => r.Hash).ToArray());
         insert.ExecuteNonQuery();

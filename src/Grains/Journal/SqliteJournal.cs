@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SQLitePCL;
 
 namespace PatrolHub.Grains.Journal;
 
@@ -12,7 +13,8 @@ public sealed class SqliteJournal : SqlJournal
 {
     private readonly string _path;
     private readonly string _connectionString;
-    private SqliteCommand? _insert;
+    private sqlite3_stmt? _insert;
+    private DbConnection? _insertOn;
 
     public SqliteJournal(IOptions<JournalOptions> options, ILogger<SqliteJournal> logger, TimeProvider? time = null)
         : this(options.Value.Path, readOnly: false, options.Value.CommitInterval, time ?? TimeProvider.System, logger)
@@ -53,29 +55,50 @@ public sealed class SqliteJournal : SqlJournal
     /// <summary>SQLite hands out a text column's bytes as stored, with no decoding.</summary>
     protected override byte[] ReadPayload(DbDataReader reader, int ordinal) => reader.GetFieldValue<byte[]>(ordinal);
 
-    /// <summary>One prepared insert per record: in SQLite a statement is a function call, not a round trip.</summary>
+    /// <summary>One prepared insert per record: in SQLite a statement is a function call, not a round trip. Bound
+    /// through SQLite's own calls, as Microsoft.Data.Sqlite's parameters allocate a binder and a UTF-8 copy for every
+    /// value of every record; the payload's UTF-8 bytes are stored as the text they are.</summary>
     protected override void Insert(DbConnection writer, DbTransaction transaction, IReadOnlyList<SealedRecord> records)
     {
-        if (_insert is null)
+        var db = ((SqliteConnection)writer).Handle!;
+        if (_insertOn != writer)
         {
-            _insert = (SqliteCommand)writer.CreateCommand();
-            _insert.CommandText = """
+            _insert?.Dispose();
+            Check(raw.sqlite3_prepare_v2(db, """
                 INSERT INTO journal (sector, cursor, recorded_at, kind, unit, to_unit, subject, unit_seq, payload, prev_hash, hash)
-                VALUES (@sector, @cursor, @at, @kind, @unit, @to_unit, @subject, @unit_seq, @payload, @prev, @hash)
-                """;
-            foreach (var name in (string[])["@sector", "@cursor", "@at", "@kind", "@unit", "@to_unit", "@subject", "@unit_seq", "@payload", "@prev", "@hash"])
-                _insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?)
+                """, out _insert), db);
+            _insertOn = writer;
         }
 
-        _insert.Transaction = (SqliteTransaction)transaction;
+        var insert = _insert!;
         foreach (var record in records)
         {
             var k = record.Keys;
-            object?[] values = [k.Sector.Value, record.Record.Cursor, JournalSerializer.ToMicros(record.Record.RecordedAt), k.Kind,
-                k.Unit?.Value, k.ToUnit?.Value, k.Subject, k.UnitSequence, record.Payload, record.PreviousHash, record.Hash];
-            for (var j = 0; j < values.Length; j++) _insert.Parameters[j].Value = values[j] ?? DBNull.Value;
-            _insert.ExecuteNonQuery();
+            Text(insert, 1, k.Sector.Value);
+            raw.sqlite3_bind_int64(insert, 2, record.Record.Cursor);
+            raw.sqlite3_bind_int64(insert, 3, JournalSerializer.ToMicros(record.Record.RecordedAt));
+            Text(insert, 4, k.Kind);
+            Text(insert, 5, k.Unit?.Value);
+            Text(insert, 6, k.ToUnit?.Value);
+            Text(insert, 7, k.Subject);
+            if (k.UnitSequence is { } sequence) raw.sqlite3_bind_int64(insert, 8, sequence);
+            else raw.sqlite3_bind_null(insert, 8);
+            raw.sqlite3_bind_blob(insert, 9, record.Payload);
+            raw.sqlite3_bind_blob(insert, 10, record.PreviousHash);
+            raw.sqlite3_bind_blob(insert, 11, record.Hash);
+            var rc = raw.sqlite3_step(insert);
+            raw.sqlite3_reset(insert);
+            if (rc != raw.SQLITE_DONE) Check(rc, db);
         }
+
+        static void Text(sqlite3_stmt statement, int index, string? value)
+        {
+            if (value is null) raw.sqlite3_bind_null(statement, index);
+            else raw.sqlite3_bind_text16(statement, index, value);
+        }
+
+        static void Check(int rc, sqlite3 db) => SqliteException.ThrowExceptionForRC(rc, db);
     }
 
     public override async ValueTask DisposeAsync()
