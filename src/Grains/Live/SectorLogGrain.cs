@@ -4,6 +4,7 @@ using Orleans.Utilities;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
 using PatrolHub.Grains.Security;
+using PatrolHub.Grains.Sectors;
 
 namespace PatrolHub.Grains.Live;
 
@@ -22,12 +23,15 @@ public sealed partial class SectorLogGrain(IJournal journal, TimeProvider time, 
     private readonly ObserverManager<ILogObserver> _observers = new(SubscriptionExpiry, logger);
     private List<Pending> _pending = [];
     private SectorId _sector;
+    private ISectorGrain? _sectorGrain;
     private LogHead _head = LogHead.Empty;
     private bool _flushing;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _sector = SectorId.Parse(this.GetPrimaryKeyString());
+        // The sector grain is told of every batch; the security log has none.
+        if (_sector != SecurityEvent.Log) _sectorGrain = GrainFactory.Sector(_sector);
         _head = await journal.ReadHeadAsync(_sector, cancellationToken);
     }
 
@@ -128,7 +132,7 @@ public sealed partial class SectorLogGrain(IJournal journal, TimeProvider time, 
             _head = head;
             var published = new LogBatch(_sector, records[0].Record.Cursor - 1, [.. records.Select(r => r.Record)]);
             _ = _observers.Notify(o => o.OnBatch(published));
-            if (_sector != SecurityEvent.Log) _ = GrainFactory.Sector(_sector).OnBatch(published);
+            if (_sectorGrain is not null) _ = _sectorGrain.OnBatch(published);
             for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(records[i].Record);
             return;
         }

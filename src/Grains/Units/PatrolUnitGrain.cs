@@ -22,6 +22,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
     private ISectorLogGrain _log = null!;
     private JournalRecord? _last;
     private PairInfo? _pair;
+    private IPatrolUnitGrain? _partner;
     private double? _partnerChainageKm;
     private DateTimeOffset _partnerChainageAt;
 
@@ -51,9 +52,9 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
 
     public async Task<IReadOnlyList<PositionAck>> ReportMany(IReadOnlyList<PositionReport> reports)
     {
-        if (_pair is { } paired && (_partnerChainageKm is null || time.GetUtcNow() - _partnerChainageAt > PartnerChainageAge))
+        if (_partner is { } partner && (_partnerChainageKm is null || time.GetUtcNow() - _partnerChainageAt > PartnerChainageAge))
         {
-            _partnerChainageKm = await GrainFactory.Unit(paired.PartnerOf(_id)).Chainage();
+            _partnerChainageKm = await partner.Chainage();
             _partnerChainageAt = time.GetUtcNow();
         }
 
@@ -63,7 +64,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
         {
             if (report.Sequence <= last || !IsValid(report)) break;
             var location = SectorCatalog.Default.Boundary.Locate(report.Point);
-            var drift = _pair is not null && _partnerChainageKm is { } partner ? Math.Abs(location.ChainageKm - partner) : (double?)null;
+            var drift = _pair is not null && _partnerChainageKm is { } partnerKm ? Math.Abs(location.ChainageKm - partnerKm) : (double?)null;
             events.Add(new PositionRecorded(_id, report, location, _pair?.Id, _pair?.PartnerOf(_id), drift));
             last = report.Sequence;
         }
@@ -86,6 +87,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
         else if (pair.State == PairState.Dissolved && _pair?.Id == pair.Id)
         {
             _pair = null;
+            _partner = null;
             _partnerChainageKm = null;
         }
     }
@@ -129,6 +131,8 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
 
     private async Task LoadPartnerAsync(PairInfo pair)
     {
+        // Held, like the log: a grain reference resolved for each report is a measurable share of what a report costs.
+        _partner = GrainFactory.Unit(pair.PartnerOf(_id));
         var partner = await LatestPositionAsync(pair.PartnerOf(_id));
         _partnerChainageKm = (partner?.Event as PositionRecorded)?.Location.ChainageKm;
         _partnerChainageAt = time.GetUtcNow();
