@@ -236,7 +236,9 @@ internal sealed class PatrolGrpcService(
     {
         try
         {
-            await foreach (var message in outbound.ReadAllAsync(cancellationToken))
+            // Without the token, the channel's one reader reuses a single wait instead of allocating one per message;
+            // the call completes the queue when it ends, which ends this loop.
+            await foreach (var message in outbound.ReadAllAsync(CancellationToken.None))
             {
                 await responses.WriteAsync(message, cancellationToken);
                 if (message.PartnerPosition?.RecordedAt is { } recorded)
