@@ -155,7 +155,7 @@ def main():
         return ["dotnet", args.hub_dll, "--Hub:Url", f"https://127.0.0.1:{port}", "--Hub:DataPath", str(work / f"hub-{port}"),
                 "--Hub:Certificates:Server", str(certs / "hub.pfx"), "--Hub:Certificates:UsCa", str(certs / "us-ca.crt"),
                 "--Hub:Certificates:MxCa", str(certs / "mx-ca.crt"),
-                "--Hub:HealthUrl", f"http://127.0.0.1:{port + 100}", "--Hub:DashboardUrl", f"http://127.0.0.1:{port + 200}",
+                "--Hub:HealthUrl", f"http://127.0.0.1:{port + 100}",
                 # The per-unit position limit is for hostile clients; the load's own rate must stay under it.
                 "--Security:PositionsPerSecond", str(max(50, int(args.rate * 2))), *settings,
                 *[part for setting in args.hub_setting for part in ("--" + setting.split("=", 1)[0], setting.split("=", 1)[1])]]
