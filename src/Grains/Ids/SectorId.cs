@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 
@@ -21,6 +22,12 @@ public readonly record struct SectorId([property: Id(0)] string Value) : IParsab
         result = new SectorId(s.ToUpperInvariant());
         return true;
     }
+
+    /// <summary>The sector with the code <paramref name="code"/> (checked already), one instance per code.</summary>
+    internal static SectorId Of(ReadOnlySpan<char> code) =>
+        Known.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(code, out var id) ? id : Known.GetOrAdd(new string(code), c => new SectorId(c));
+
+    private static readonly ConcurrentDictionary<string, SectorId> Known = new();
 
     public override string ToString() => Value;
 }

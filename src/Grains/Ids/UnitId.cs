@@ -8,9 +8,15 @@ namespace PatrolHub.Grains.Ids;
 [JsonConverter(typeof(IdJsonConverter<UnitId>))]
 public readonly record struct UnitId([property: Id(0)] string Value) : IParsable<UnitId>
 {
-    public Nation Nation => Nations.Parse(Value[..2]);
+    // Both are read for every record delivered, so neither cuts a string out of the id.
+    public Nation Nation => Value.AsSpan(0, 2) switch
+    {
+        "US" => Nation.US,
+        "MX" => Nation.MX,
+        _ => throw new InvalidOperationException($"'{Value}' is not a unit id."),
+    };
 
-    public SectorId Sector => new(Value[3..6]);
+    public SectorId Sector => SectorId.Of(Value.AsSpan(3, 3));
 
     static UnitId IParsable<UnitId>.Parse(string s, IFormatProvider? provider) => Parse(s);
 
