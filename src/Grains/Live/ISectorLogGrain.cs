@@ -16,9 +16,10 @@ public interface ISectorLogGrain : IGrainWithStringKey
     Task<JournalRecord> Append(HubEvent e);
 
     /// <summary>Records events in the order given, at consecutive cursors unless others' appends fall between;
-    /// completes once all are durable.</summary>
+    /// completes once all are durable. The caller does not change <paramref name="events"/> afterwards, so Orleans
+    /// does not copy it.</summary>
     [Alias("append-many")]
-    Task<IReadOnlyList<JournalRecord>> AppendMany(IReadOnlyList<HubEvent> events);
+    Task<IReadOnlyList<JournalRecord>> AppendMany([Immutable] IReadOnlyList<HubEvent> events);
 
     /// <summary>Subscribes a hub instance's observer, or renews it. Says whether the log already knew it (a log that
     /// did not may have published batches it missed) and the log's last durable cursor.</summary>
