@@ -1,5 +1,5 @@
-using System.Text;
 using System.Data.Common;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;

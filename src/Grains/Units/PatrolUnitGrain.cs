@@ -131,7 +131,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
 
     private async Task LoadPartnerAsync(PairInfo pair)
     {
-        // Held, like the log: a grain reference resolved for each report is a measurable share of what a report costs.
+        // Held, like the log, rather than resolved at each chainage refresh: resolving a reference formats type names.
         _partner = GrainFactory.Unit(pair.PartnerOf(_id));
         var partner = await LatestPositionAsync(pair.PartnerOf(_id));
         _partnerChainageKm = (partner?.Event as PositionRecorded)?.Location.ChainageKm;
