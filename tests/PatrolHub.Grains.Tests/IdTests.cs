@@ -12,6 +12,8 @@ public sealed class IdTests
         Assert.Equal("MX-TCA-0101", id.ToString());
         Assert.Equal(Nation.MX, id.Nation);
         Assert.Equal(new SectorId("TCA"), id.Sector);
+        Assert.Equal(Nation.US, UnitId.Parse("US-RGV-7").Nation);
+        Assert.Equal(new SectorId("RGV"), UnitId.Parse("US-RGV-7").Sector);
     }
 
     [Theory]
