@@ -25,6 +25,9 @@ public sealed class VerifyTests
         foreach (var e in events)
         {
             Assert.Equal(e.Keys(), JournalSerializer.DeserializeKeys(JournalSerializer.Serialize(e)));
+            // The bytes hashed are those of the JSON text, as journals written before the payload was serialized
+            // straight to UTF-8 hashed them.
+            Assert.Equal(System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(e, JournalSerializer.Options)), JournalSerializer.Serialize(e));
         }
     }
 
