@@ -8,18 +8,18 @@ public enum Nation
 
 public static class Nations
 {
-    public static Nation Parse(string value) => TryParse(value, out var nation)
+    public static Nation Parse(ReadOnlySpan<char> value) => TryParse(value, out var nation)
         ? nation
         : throw new DomainValidationException("nation", $"'{value}' is not a nation; expected US or MX.");
 
-    public static bool TryParse(string? value, out Nation nation)
+    public static bool TryParse(string? value, out Nation nation) => TryParse(value.AsSpan(), out nation);
+
+    public static bool TryParse(ReadOnlySpan<char> value, out Nation nation)
     {
-        switch (value?.ToUpperInvariant())
-        {
-            case "US": nation = Nation.US; return true;
-            case "MX": nation = Nation.MX; return true;
-            default: nation = default; return false;
-        }
+        nation = value.Equals("US", StringComparison.OrdinalIgnoreCase) ? Nation.US
+            : value.Equals("MX", StringComparison.OrdinalIgnoreCase) ? Nation.MX
+            : default;
+        return nation != default;
     }
 
     public static Nation Other(this Nation nation) => nation == Nation.US ? Nation.MX : Nation.US;

@@ -9,12 +9,7 @@ namespace PatrolHub.Grains.Ids;
 public readonly record struct UnitId([property: Id(0)] string Value) : IParsable<UnitId>
 {
     // Both are read for every record delivered, so neither cuts a string out of the id.
-    public Nation Nation => Value.AsSpan(0, 2) switch
-    {
-        "US" => Nation.US,
-        "MX" => Nation.MX,
-        _ => throw new InvalidOperationException($"'{Value}' is not a unit id."),
-    };
+    public Nation Nation => Nations.Parse(Value.AsSpan(0, 2));
 
     public SectorId Sector => SectorId.Of(Value.AsSpan(3, 3));
 
