@@ -105,7 +105,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
             throw;
         }
 
-        _writeLoop = Task.Factory.StartNew(WriteLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _writeLoop = Task.Run(WriteLoopAsync);
         Log.Opened(_logger, Name);
     }
 
@@ -314,6 +314,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>The one writer, on the thread pool: commits what is pending together, each append in a savepoint of its own.</summary>
     private async Task WriteLoopAsync()
     {
         var batch = new List<Pending>(MaxAppendsPerCommit);
