@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Health.V1;
+using PatrolHub.Client.Connection;
 using PatrolHub.Client.Pki;
 using PatrolHub.Client.Units;
 using PatrolHub.V1;
@@ -36,6 +37,23 @@ public sealed class SecurityTests(HubFixture hub)
         // The handshake fails on the client's side (Unavailable) or, under TLS 1.3, as the first request goes out (Internal).
         Assert.Contains(error.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
         Assert.NotNull(error.InnerException);
+        Directory.Delete(stranger.Folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_client_refuses_a_hub_its_hub_CA_did_not_issue_even_after_trusting_the_real_one()
+    {
+        var stranger = new DevelopmentPki(Directory.CreateTempSubdirectory("patrolhub-stranger-").FullName);
+        stranger.Init();
+        using var identity = hub.Pki.IssueInMemory(IdentitySpec.Command("US", "TCA"));
+        using (var real = hub.Connection.CreateChannel(identity))
+            Assert.Equal(9, (await new CommandService.CommandServiceClient(real).ListSectorsAsync(new ListSectorsRequest())).Sectors.Count);
+
+        // The same hub, vouched for by a CA that did not issue its certificate: the client ends the handshake.
+        var misled = HubConnectionOptions.Load(hub.Address.ToString(), null, stranger.PathOf(DevelopmentPki.HubCa));
+        using var channel = misled.CreateChannel(identity);
+        var error = await Assert.ThrowsAsync<RpcException>(() => new CommandService.CommandServiceClient(channel).ListSectorsAsync(new ListSectorsRequest()).ResponseAsync);
+        Assert.Contains("rejected by the provided RemoteCertificateValidationCallback", error.Status.Detail, StringComparison.Ordinal);
         Directory.Delete(stranger.Folder, recursive: true);
     }
 

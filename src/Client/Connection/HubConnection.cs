@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
 using System.Net.Security;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
+using PatrolHub.Client.Pki;
 
 namespace PatrolHub.Client.Connection;
 
@@ -10,6 +13,8 @@ public sealed record HubConnectionOptions(Uri Hub, X509Certificate2? Identity, X
 {
     public const string DefaultHub = "https://localhost:7443";
     public const string DefaultCa = "data/certs/hub-ca.crt";
+
+    private static readonly ConcurrentDictionary<(string Ca, string Hub), DateTimeOffset> TrustedHubs = new();
 
     /// <summary>Every address of the hub, <see cref="Hub"/> first: a unit's session moves to the next when one fails.</summary>
     public IReadOnlyList<Uri> Hubs { get; init; } = [Hub];
@@ -74,14 +79,24 @@ public sealed record HubConnectionOptions(Uri Hub, X509Certificate2? Identity, X
         },
     };
 
+    /// <summary>Whether the hub's certificate chains to the hub CA. One chain build per certificate, not per handshake:
+    /// after a hub restart thousands of units handshake at once. A certificate found good is remembered, with the CA it
+    /// chains to, until the chain's earliest expiry.</summary>
     private bool IsIssuedByHubCa(X509Certificate certificate, SslPolicyErrors errors)
     {
         if ((errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0) return false;
+        var key = (HubCa.GetCertHashString(HashAlgorithmName.SHA256), certificate.GetCertHashString(HashAlgorithmName.SHA256));
+        if (TrustedHubs.TryGetValue(key, out var until) && DateTimeOffset.UtcNow < until) return true;
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(HubCa);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(presented);
+        var built = chain.Build(presented);
+        var validUntil = CertificateChains.ValidUntil(chain);
+        if (!built) return false;
+        if (TrustedHubs.Count >= 64) TrustedHubs.Clear();
+        TrustedHubs[key] = validUntil;
+        return true;
     }
 }

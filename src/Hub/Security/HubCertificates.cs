@@ -59,8 +59,9 @@ public sealed class HubCertificates(X509Certificate2 server, IReadOnlyDictionary
             chain.ChainPolicy.CustomTrustStore.Add(ca);
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-            if (chain.Build(certificate))
-                issuers.Add((nation, chain.ChainElements.Min(e => new DateTimeOffset(e.Certificate.NotAfter.ToUniversalTime()))));
+            var built = chain.Build(certificate);
+            var validUntil = CertificateChains.ValidUntil(chain);
+            if (built) issuers.Add((nation, validUntil));
         }
 
         return issuers;
