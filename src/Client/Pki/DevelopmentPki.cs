@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -15,6 +16,8 @@ public sealed class DevelopmentPki(string folder)
     public const string HubPublicCertificate = "hub.crt";
 
     private static readonly string[] Nations = ["US", "MX"];
+
+    private readonly ConcurrentDictionary<string, X509Certificate2> _cas = new();
 
     public string Folder { get; } = Path.GetFullPath(folder);
 
@@ -36,6 +39,7 @@ public sealed class DevelopmentPki(string folder)
     /// <summary>Creates the CAs, the hub certificate and the sample identities; returns the files written.</summary>
     public IReadOnlyList<string> Init(IEnumerable<string>? hostNames = null)
     {
+        _cas.Clear();
         Directory.CreateDirectory(Folder);
         var written = new List<string>();
         using var hubCa = CreateCa("PatrolHub Hub CA (development)");
@@ -68,10 +72,7 @@ public sealed class DevelopmentPki(string folder)
     /// <summary>Issues an identity without writing it, for simulated units.</summary>
     public X509Certificate2 IssueInMemory(IdentitySpec identity)
     {
-        var caFile = PathOf($"{identity.Nation.ToLowerInvariant()}-ca.pfx");
-        if (!File.Exists(caFile))
-            throw new FileNotFoundException($"The {identity.Nation} CA's key is not in {Folder}; run 'patrolhub certs init' or point --certs at the PKI folder.", caFile);
-        using var ca = X509CertificateLoader.LoadPkcs12FromFile(caFile, null, X509KeyStorageFlags.Exportable);
+        var ca = _cas.GetOrAdd(identity.Nation, LoadCa);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={identity.Name}, O=PatrolHub {identity.Nation}", key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
@@ -83,6 +84,16 @@ public sealed class DevelopmentPki(string folder)
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
         return Sign(request, ca, key, TimeSpan.FromDays(397));
+    }
+
+    /// <summary>A nation's CA with its key, read once: reading a PFX derives its key the slow way on purpose, and a
+    /// simulation issues thousands of identities.</summary>
+    private X509Certificate2 LoadCa(string nation)
+    {
+        var caFile = PathOf($"{nation.ToLowerInvariant()}-ca.pfx");
+        if (!File.Exists(caFile))
+            throw new FileNotFoundException($"The {nation} CA's key is not in {Folder}; run 'patrolhub certs init' or point --certs at the PKI folder.", caFile);
+        return X509CertificateLoader.LoadPkcs12FromFile(caFile, null, X509KeyStorageFlags.Exportable);
     }
 
     private static X509Certificate2 IssueServer(X509Certificate2 ca, IEnumerable<string> hostNames)
