@@ -27,9 +27,10 @@ public sealed class AdmissionTests : IAsyncLifetime
     [Fact]
     public async Task A_connection_past_the_handshake_limit_is_refused_at_once_not_left_to_time_out()
     {
-        // A client that opens a socket and never says hello holds the one handshake slot.
+        // A client that begins its handshake (the first byte of a TLS record) and stalls holds the one handshake slot.
         using var stalled = new TcpClient();
         await stalled.ConnectAsync(_hub.Address.Host, _hub.Address.Port);
+        await stalled.GetStream().WriteAsync(new byte[] { 0x16 });
         var gate = _hub.App.Services.GetRequiredService<HandshakeGate>();
         while (gate.InProgress == 0) await Task.Yield();
 
@@ -43,6 +44,20 @@ public sealed class AdmissionTests : IAsyncLifetime
         while (gate.InProgress != 0) await Task.Yield();
         using var admitted = _hub.Channel(IdentitySpec.Command("US", "TCA"));
         Assert.Equal(9, (await Sectors(admitted).WaitAsync(Timeout)).Sectors.Count);
+    }
+
+    [Fact]
+    public async Task A_connection_that_has_not_begun_its_handshake_holds_no_slot()
+    {
+        // A client on an overloaded machine may connect well before it sends its ClientHello; a ready one goes first.
+        using var silent = new TcpClient();
+        await silent.ConnectAsync(_hub.Address.Host, _hub.Address.Port);
+        var gate = _hub.App.Services.GetRequiredService<HandshakeGate>();
+        while (gate.AwaitingHello == 0) await Task.Yield();
+
+        using var admitted = _hub.Channel(IdentitySpec.Command("US", "TCA"));
+        Assert.Equal(9, (await Sectors(admitted).WaitAsync(Timeout)).Sectors.Count);
+        Assert.Equal(1, gate.AwaitingHello);
     }
 
     [Fact]
