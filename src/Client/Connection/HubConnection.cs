@@ -68,7 +68,7 @@ public sealed record HubConnectionOptions(Uri Hub, X509Certificate2? Identity, X
         // gRPC's own default: a hub busy enough to answer a ping late is still better kept than reconnected to.
         KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
         // TCP and TLS together. After a hub restart thousands of units handshake at once, and a handshake may wait its turn
-        // at the hub (Hub:HandshakeQueueWait, 10 s) and then take seconds more. At 10 s, units gave up on handshakes the hub
+        // at the hub (Hub:HandshakeQueueWait, 10 s) and then take seconds more. With 10 s here, units gave up on handshakes the hub
         // was about to finish and came back for another, which made the storm longer.
         ConnectTimeout = TimeSpan.FromSeconds(20),
         SslOptions = new SslClientAuthenticationOptions

@@ -70,8 +70,9 @@ public sealed class HandshakeGate(int limit, int queue, TimeSpan wait) : IDispos
             connection.Transport.Input.AdvanceTo(read.Buffer.Start);
             return !read.Buffer.IsEmpty;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or IOException)
         {
+            // Silent past the wait, or reset by the client.
             return false;
         }
         finally
