@@ -20,6 +20,7 @@ public sealed class UnitSession : IAsyncDisposable
     private readonly SortedDictionary<ulong, (PositionUpdate Update, TaskCompletionSource<Ack> Ack)> _unacked = [];
     private readonly Dictionary<string, TaskCompletionSource<AlertReply>> _replies = [];
     private readonly List<TimeSpan> _outages = [];
+    private readonly List<string> _disconnects = [];
     private long _droppedAt;
     private readonly TaskCompletionSource<Welcome> _firstWelcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
@@ -87,6 +88,15 @@ public sealed class UnitSession : IAsyncDisposable
 
     /// <summary>Why the connection last dropped, if it has.</summary>
     public Exception? LastDisconnect { get; private set; }
+
+    /// <summary>Why the connection dropped or a reconnect failed, each time, oldest first.</summary>
+    public IReadOnlyList<string> Disconnects
+    {
+        get
+        {
+            lock (_disconnects) return [.. _disconnects];
+        }
+    }
 
     /// <summary>Connects and returns the hub's welcome; throws <see cref="RpcException"/> if the hub refuses.</summary>
     public async Task<Welcome> StartAsync(CancellationToken cancellationToken = default)
@@ -209,6 +219,7 @@ public sealed class UnitSession : IAsyncDisposable
             {
                 // Transient: reconnect below, to the next address if there are several, and resume.
                 LastDisconnect = e;
+                lock (_disconnects) _disconnects.Add(e.Message);
                 if (e is RpcException { StatusCode: StatusCode.ResourceExhausted }) Refusals++;
             }
             finally
