@@ -34,9 +34,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
         // Held, not looked up per report: resolving a grain reference reflects over the interface each time.
         _log = GrainFactory.SectorLog(_id.Sector);
         _last = await LatestPositionAsync(_id);
-        var sector = GrainFactory.Sector(_id.Sector);
-        _pair = await sector.ActivePairOf(_id);
-        if (_pair is not null) await LoadPartnerAsync(_pair);
+        if (await GrainFactory.Sector(_id.Sector).ActivePairOf(_id) is { } pair) await PairWithAsync(pair);
     }
 
     public Task<UnitState> GetState() => Task.FromResult(new UnitState(LastSequence, _pair, _last));
@@ -81,14 +79,11 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
         var pair = ((PairChanged)record.Event).Pair;
         if (pair.State == PairState.Active)
         {
-            _pair = pair;
-            await LoadPartnerAsync(pair);
+            await PairWithAsync(pair);
         }
         else if (pair.State == PairState.Dissolved && _pair?.Id == pair.Id)
         {
-            _pair = null;
-            _partner = null;
-            _partnerChainageKm = null;
+            (_pair, _partner, _partnerChainageKm) = (null, null, null);
         }
     }
 
@@ -129,11 +124,14 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
             : null;
     }
 
-    private async Task LoadPartnerAsync(PairInfo pair)
+    /// <summary>The pair, its partner's grain and the partner's last chainage, set together (and cleared together on dissolving).</summary>
+    private async Task PairWithAsync(PairInfo pair)
     {
+        var partnerId = pair.PartnerOf(_id);
+        _pair = pair;
         // Held, like the log, rather than resolved at each chainage refresh: resolving a reference formats type names.
-        _partner = GrainFactory.Unit(pair.PartnerOf(_id));
-        var partner = await LatestPositionAsync(pair.PartnerOf(_id));
+        _partner = GrainFactory.Unit(partnerId);
+        var partner = await LatestPositionAsync(partnerId);
         _partnerChainageKm = (partner?.Event as PositionRecorded)?.Location.ChainageKm;
         _partnerChainageAt = time.GetUtcNow();
     }
