@@ -96,8 +96,8 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
             foreach (var sector in sectors) sector.Dispose();
         }
 
-        foreach (var reason in sessions.SelectMany(s => s.Session.Disconnects).GroupBy(m => m).OrderByDescending(g => g.Count()))
-            progress?.WriteLine($"{reason.Count()} times a connection dropped or failed: {reason.Key}");
+        foreach (var reason in sessions.SelectMany(s => s.Session.Disconnects).GroupBy(d => d.Key, d => d.Value).OrderByDescending(g => g.Sum()))
+            progress?.WriteLine($"{reason.Sum()} times a connection dropped or failed: {reason.Key}");
         var connections = sessions.Select(s => s.Session).ToList();
         return new SimulationReport(
             options.Pairs, units.Count, Stopwatch.GetElapsedTime(started), measured.Offered, measured.Sent, Volatile.Read(ref measured.Acknowledged),

@@ -20,7 +20,7 @@ public sealed class UnitSession : IAsyncDisposable
     private readonly SortedDictionary<ulong, (PositionUpdate Update, TaskCompletionSource<Ack> Ack)> _unacked = [];
     private readonly Dictionary<string, TaskCompletionSource<AlertReply>> _replies = [];
     private readonly List<TimeSpan> _outages = [];
-    private readonly List<string> _disconnects = [];
+    private readonly Dictionary<string, int> _disconnects = [];
     private long _droppedAt;
     private readonly TaskCompletionSource<Welcome> _firstWelcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
@@ -89,12 +89,13 @@ public sealed class UnitSession : IAsyncDisposable
     /// <summary>Why the connection last dropped, if it has.</summary>
     public Exception? LastDisconnect { get; private set; }
 
-    /// <summary>Why the connection dropped or a reconnect failed, each time, oldest first.</summary>
-    public IReadOnlyList<string> Disconnects
+    /// <summary>Why the connection dropped or a reconnect failed, with how many times each; a session that lives for
+    /// days keeps one count per reason, not one entry per drop.</summary>
+    public IReadOnlyDictionary<string, int> Disconnects
     {
         get
         {
-            lock (_disconnects) return [.. _disconnects];
+            lock (_disconnects) return new Dictionary<string, int>(_disconnects);
         }
     }
 
@@ -219,7 +220,7 @@ public sealed class UnitSession : IAsyncDisposable
             {
                 // Transient: reconnect below, to the next address if there are several, and resume.
                 LastDisconnect = e;
-                lock (_disconnects) _disconnects.Add(e.Message);
+                lock (_disconnects) _disconnects[e.Message] = _disconnects.GetValueOrDefault(e.Message) + 1;
                 if (e is RpcException { StatusCode: StatusCode.ResourceExhausted }) Refusals++;
             }
             finally
