@@ -7,6 +7,8 @@ using PatrolHub.Relay;
 // The yardstick: PatrolService and the CommandService calls `patrolhub simulate` makes, over the same mTLS gRPC as the
 // hub, with pairs held in memory. Every position is acknowledged at once and forwarded to the partner; nothing is
 // recorded, nothing runs in a grain. Usage: PatrolHub.Relay --certs DIR [--url https://127.0.0.1:7450]
+// The same pool sizing as the hub and simulate, so the yardstick differs from the hub only in what the hub does.
+PatrolHub.Client.Connection.SharedBuffers.SizeForManyConnections();
 var builder = WebApplication.CreateBuilder(args);
 var certs = builder.Configuration["certs"] ?? throw new ArgumentException("--certs DIR (a development PKI, as `patrolhub certs init` makes) is required.");
 var server = X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(certs, "hub.pfx"), null);

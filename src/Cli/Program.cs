@@ -1,1 +1,2 @@
+PatrolHub.Client.Connection.SharedBuffers.SizeForManyConnections();
 return await PatrolHub.Client.Cli.CliApp.RunAsync(args);

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
+using PatrolHub.Client.Connection;
 using PatrolHub.Hub.Hosting;
 
+SharedBuffers.SizeForManyConnections();
 try
 {
     await HubApp.Build(args).RunAsync();
