@@ -147,6 +147,21 @@ public sealed class CliTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task A_unit_given_the_wrong_hub_CA_exits_with_code_3_naming_both_certificates()
+    {
+        var (us, gpx) = await UnitWithTrackAsync("""<trkpt lat="31.3500" lon="-110.9500"/>""");
+
+        // The US CA did not issue the hub's certificate: a setup error, reported at once rather than retried for ever.
+        var run = await Processes.CliAsync(hub.DataPath, "--hub", hub.Address.ToString(), "--ca", Path.Combine(Certs, "us-ca.crt"),
+            "--identity", Path.Combine(Certs, us.ToLowerInvariant() + ".pfx"), "unit", "run", "--gpx", gpx);
+
+        Assert.Equal(3, run.Code);
+        Assert.Contains("PatrolHub refused the hub: the hub's certificate (CN=", run.Error, StringComparison.Ordinal);
+        Assert.Contains("does not chain to the hub CA given (CN=", run.Error, StringComparison.Ordinal);
+        Assert.Contains("check --ca", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_reviewer_identity_issued_to_a_relative_path_lands_there_and_can_replay_export_and_verify()
     {
         var folder = Directory.CreateTempSubdirectory("patrolhub-cli-").FullName;

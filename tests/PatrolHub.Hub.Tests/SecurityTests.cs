@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using PatrolHub.Client.Connection;
 using PatrolHub.Client.Pki;
+using PatrolHub.Client.Sectors;
 using PatrolHub.Client.Units;
 using PatrolHub.V1;
 
@@ -53,7 +54,28 @@ public sealed class SecurityTests(HubFixture hub)
         var misled = HubConnectionOptions.Load(hub.Address.ToString(), null, stranger.PathOf(DevelopmentPki.HubCa));
         using var channel = misled.CreateChannel(identity);
         var error = await Assert.ThrowsAsync<RpcException>(() => new CommandService.CommandServiceClient(channel).ListSectorsAsync(new ListSectorsRequest()).ResponseAsync);
-        Assert.Contains("rejected by the provided RemoteCertificateValidationCallback", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("PatrolHub refused the hub: the hub's certificate (CN=", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("does not chain to the hub CA given", error.Status.Detail, StringComparison.Ordinal);
+        Directory.Delete(stranger.Folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_unit_or_watch_given_the_wrong_hub_CA_fails_at_start_instead_of_retrying_for_ever()
+    {
+        var stranger = new DevelopmentPki(Directory.CreateTempSubdirectory("patrolhub-stranger-").FullName);
+        stranger.Init();
+        var misled = HubConnectionOptions.Load(hub.Address.ToString(), null, stranger.PathOf(DevelopmentPki.HubCa));
+        using var unit = misled.CreateChannel(hub.Pki.IssueInMemory(IdentitySpec.Unit("US-TCA-0177")));
+        await using var session = new UnitSession(unit, "US-TCA-0177");
+        var error = await Assert.ThrowsAsync<RpcException>(() => session.StartAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(Retry.RefusedHub(error), error.Status.Detail);
+        Assert.Equal(0, session.Reconnects);
+        await Assert.ThrowsAsync<RpcException>(() => session.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        using var command = misled.CreateChannel(hub.Pki.IssueInMemory(IdentitySpec.Command("US", "TCA")));
+        var watching = new SectorWatch(command, "TCA").WatchAsync().GetAsyncEnumerator();
+        error = await Assert.ThrowsAsync<RpcException>(() => watching.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(Retry.RefusedHub(error), error.Status.Detail);
         Directory.Delete(stranger.Folder, recursive: true);
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Security;
+using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
@@ -74,19 +75,22 @@ public sealed record HubConnectionOptions(Uri Hub, X509Certificate2? Identity, X
         SslOptions = new SslClientAuthenticationOptions
         {
             ClientCertificates = identity is null ? null : new X509CertificateCollection { identity },
+            // Thrown rather than answered false, so the caller learns what was wrong (see Retry.RefusedHub).
             RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                certificate is not null && IsIssuedByHubCa(certificate, errors),
+                Refusal(certificate, errors) is { } refusal ? throw new HubCertificateRefusedException(refusal) : true,
         },
     };
 
-    /// <summary>Whether the hub's certificate chains to the hub CA. One chain build per certificate, not per handshake:
-    /// after a hub restart thousands of units handshake at once. A certificate found good is remembered, with the CA it
-    /// chains to, until the chain's earliest expiry.</summary>
-    private bool IsIssuedByHubCa(X509Certificate certificate, SslPolicyErrors errors)
+    /// <summary>Why the hub's certificate is refused, or null if it chains to the hub CA. One chain build per
+    /// certificate, not per handshake: after a hub restart thousands of units handshake at once. A certificate found good
+    /// is remembered, with the CA it chains to, until the chain's earliest expiry.</summary>
+    private string? Refusal(X509Certificate? certificate, SslPolicyErrors errors)
     {
-        if ((errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0) return false;
+        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0) return "the hub presented no certificate.";
+        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+            return $"the hub's certificate ({certificate.Subject}) does not name the address it was reached at.";
         var key = (HubCa.GetCertHashString(HashAlgorithmName.SHA256), certificate.GetCertHashString(HashAlgorithmName.SHA256));
-        if (TrustedHubs.TryGetValue(key, out var until) && DateTimeOffset.UtcNow < until) return true;
+        if (TrustedHubs.TryGetValue(key, out var until) && DateTimeOffset.UtcNow < until) return null;
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(HubCa);
@@ -94,9 +98,14 @@ public sealed record HubConnectionOptions(Uri Hub, X509Certificate2? Identity, X
         using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         var built = chain.Build(presented);
         var validUntil = CertificateChains.ValidUntil(chain);
-        if (!built) return false;
+        if (!built)
+            return $"the hub's certificate ({certificate.Subject}) does not chain to the hub CA given ({HubCa.Subject}): {string.Join("; ", chain.ChainStatus.Select(c => c.StatusInformation.Trim()))}";
         if (TrustedHubs.Count >= 64) TrustedHubs.Clear();
         TrustedHubs[key] = validUntil;
-        return true;
+        return null;
     }
 }
+
+/// <summary>The hub's certificate was refused: it is not the hub the client was told to trust (a wrong <c>--ca</c>, or
+/// someone else's server at the address).</summary>
+public sealed class HubCertificateRefusedException(string message) : AuthenticationException($"PatrolHub refused the hub: {message}");

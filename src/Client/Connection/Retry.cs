@@ -12,6 +12,18 @@ public static class Retry
     public static bool IsTransient(StatusCode code) => code is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown
         or StatusCode.ResourceExhausted or StatusCode.Aborted or StatusCode.DeadlineExceeded or StatusCode.Cancelled;
 
+    /// <summary>Whether the call failed because the client refused the hub's certificate. Before a session has reached
+    /// the hub once, that is a setup error to report rather than wait out: retrying would fail the same way for ever.</summary>
+    public static bool RefusedHub(RpcException e)
+    {
+        for (var inner = e.Status.DebugException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is HubCertificateRefusedException) return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Exponential backoff with jitter (half the step plus a random half), so clients dropped together do not
     /// come back together: 0.5–1 s, 1–2 s, 2–4 s, ... up to 7.5–15 s. A hub restart takes about a second or two, so the
     /// first tries do not land while it is still down.</summary>

@@ -27,10 +27,12 @@ public sealed class SectorWatch(IReadOnlyList<GrpcChannel> channels, string sect
     /// <summary>Where the lane of positions the other nation delays stands (see <c>SectorUpdate.delayed_cursor</c>).</summary>
     public ulong DelayedCursor { get; private set; } = resumeDelayedFrom;
 
-    /// <summary>Updates until cancelled; throws <see cref="RpcException"/> when the hub refuses the watch.</summary>
+    /// <summary>Updates until cancelled; throws <see cref="RpcException"/> when the hub refuses the watch, or when the
+    /// hub's certificate is refused before the watch has reached it once (<see cref="Retry.RefusedHub"/>).</summary>
     public async IAsyncEnumerable<SectorUpdate> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         RpcException? failure = null;
+        var reached = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             using var call = _clients[_failover.Current].WatchSector(
@@ -49,13 +51,14 @@ public sealed class SectorWatch(IReadOnlyList<GrpcChannel> channels, string sect
                 {
                     yield break;
                 }
-                catch (RpcException e) when (Retry.IsTransient(e.StatusCode))
+                catch (RpcException e) when (Retry.IsTransient(e.StatusCode) && (reached || !Retry.RefusedHub(e)))
                 {
                     failure = e;
                     break;
                 }
 
                 _failover.Succeeded();
+                reached = true;
                 Cursor = Math.Max(Cursor, update.Cursor);
                 DelayedCursor = Math.Max(DelayedCursor, update.DelayedCursor);
                 yield return update;

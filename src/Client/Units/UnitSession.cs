@@ -99,7 +99,8 @@ public sealed class UnitSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Connects and returns the hub's welcome; throws <see cref="RpcException"/> if the hub refuses.</summary>
+    /// <summary>Connects and returns the hub's welcome; throws <see cref="RpcException"/> if the hub refuses the unit, or
+    /// if the hub's certificate is refused (<see cref="Retry.RefusedHub"/>).</summary>
     public async Task<Welcome> StartAsync(CancellationToken cancellationToken = default)
     {
         _run = RunAsync();
@@ -211,8 +212,10 @@ public sealed class UnitSession : IAsyncDisposable
             {
                 break;
             }
-            catch (RpcException e) when (!Retry.IsTransient(e.StatusCode))
+            catch (RpcException e) when (!Retry.IsTransient(e.StatusCode) || (!_firstWelcome.Task.IsCompleted && Retry.RefusedHub(e)))
             {
+                // A refused hub certificate ends a session that never reached the hub (a wrong --ca); once it has, the
+                // session rides it out like any drop, counted under its reason, as the hub may be mid-way through a change.
                 End(e);
                 throw;
             }
