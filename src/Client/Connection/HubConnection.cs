@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Security;
-using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
@@ -105,7 +104,3 @@ public sealed record HubConnectionOptions(Uri Hub, X509Certificate2? Identity, X
         return null;
     }
 }
-
-/// <summary>The hub's certificate was refused: it is not the hub the client was told to trust (a wrong <c>--ca</c>, or
-/// someone else's server at the address).</summary>
-public sealed class HubCertificateRefusedException(string message) : AuthenticationException($"PatrolHub refused the hub: {message}");
