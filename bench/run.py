@@ -10,7 +10,8 @@ fresh database per run.
 
 Each server runs on this machine as a Release build, on a fresh data folder and one development PKI; the load generator
 shares the machine. Server CPU is utime+stime from /proc, from the moment streaming starts to the end of the run, summed
-over a cluster's silos; peak RSS is VmHWM, summed likewise. Pass --json FILE to keep the raw figures.
+over a cluster's silos; peak RSS is VmHWM, summed likewise. The load client's CPU is its whole run's (from wait4),
+connecting included. Pass --json FILE to keep the raw figures.
 """
 import argparse, json, os, signal, sqlite3, subprocess, sys, tempfile, threading, time
 from pathlib import Path
@@ -91,7 +92,9 @@ def simulate(url, work, args, servers, restart=None):
     reader = threading.Thread(target=progress, daemon=True)
     reader.start()
     out = run.stdout.read()
-    run.wait()
+    # wait4 rather than wait, for the load client's own CPU: it shares the machine with the server it measures.
+    _, status, usage = os.wait4(run.pid, 0)
+    run.returncode = os.waitstatus_to_exitcode(status)
     reader.join(5)
     if run.returncode != 0:
         sys.exit(f"simulate failed against {url} (exit {run.returncode})")
@@ -99,6 +102,7 @@ def simulate(url, work, args, servers, restart=None):
     report["server_cpu_s"] = sum(cpu_seconds(s.pid) for s in servers) - marks.get("cpu", 0)
     report["server_peak_rss_mb"] = sum(peak_rss_mb(s.pid) for s in servers)
     report["server_cpu_s_per_1000"] = report["server_cpu_s"] / max(1, report["acknowledged"]) * 1000
+    report["client_cpu_s"] = usage.ru_utime + usage.ru_stime
     if restart:
         report["restart_s"] = marks.get("restart_s")
         report.update(check_record(work / "hub-7451/journal.db", json.loads(acks.read_text())))
@@ -214,6 +218,7 @@ def table(results, args):
         ("outage max ms", "outages.max_ms", "{:.0f}"), ("restart s", "restart_s", "{:.1f}"),
         ("acknowledged, not recorded", "acknowledged_not_recorded", "{:,.0f}"), ("recorded twice", "recorded_twice", "{:,.0f}"),
         ("server CPU-s / 1,000 updates", "server_cpu_s_per_1000", "{:.3f}"), ("server peak RSS MB", "server_peak_rss_mb", "{:,.0f}"),
+        ("load client CPU-s, whole run", "client_cpu_s", "{:,.1f}"),
     ]
     print(f"\n{args.pairs * 2} units ({args.pairs} pairs) in {args.sector}, {args.rate} Hz, {args.duration}, window {args.window}\n")
     ratios = [f"{n} / {names[0]}" for n in names[1:]]
