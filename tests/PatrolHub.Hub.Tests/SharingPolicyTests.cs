@@ -332,10 +332,13 @@ public sealed class SharingPolicyTests : IAsyncLifetime
         return System.Text.Encoding.UTF8.GetString(text.ToArray());
     }
 
+    /// <summary>The first event of the nation's security log that matches, read again until there is one: what the test
+    /// waits on (a policy change, say) may reach the test before the hub has gathered its audit event.</summary>
     private async Task<AuditEvent> AuditAsync(string nation, Func<AuditEvent, bool> match)
     {
-        var events = await AuditEventsAsync(nation);
-        Assert.Contains(events, e => match(e));
+        List<AuditEvent> events = [];
+        await Poll.UntilAsync(async () => (events = await AuditEventsAsync(nation)).Any(match), Timeout,
+            () => $"no matching event among: {string.Join("; ", events.Select(e => $"{e.Action} {e.Detail}"))}");
         return events.First(match);
     }
 
