@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Authentication;
 using Grpc.Core;
+using PatrolHub.Client.Connection;
 
 namespace PatrolHub.Client.Cli;
 
@@ -50,23 +51,13 @@ public static class CliApp
     private static (int Code, string Message) Describe(Exception e) => e switch
     {
         UsageException => (ExitCodes.Usage, e.Message),
-        RpcException { StatusCode: StatusCode.Unavailable or StatusCode.Internal } rpc when Find<AuthenticationException>(rpc) is { } tls =>
+        RpcException { StatusCode: StatusCode.Unavailable or StatusCode.Internal } rpc when Retry.Cause<AuthenticationException>(rpc) is { } tls =>
             (ExitCodes.Denied, $"the TLS handshake with the hub failed ({tls.Message}); check --ca and --identity."),
         RpcException rpc => (ExitCodes.For(rpc), $"{Name(rpc.StatusCode)}: {rpc.Status.Detail}"),
         System.Security.Cryptography.CryptographicException => (ExitCodes.Failure, $"could not read a certificate: {e.Message}"),
         OperationCanceledException => (ExitCodes.Failure, "interrupted."),
         _ => (ExitCodes.Failure, e.Message),
     };
-
-    private static T? Find<T>(Exception e) where T : Exception
-    {
-        for (Exception? current = e; current is not null; current = current.InnerException)
-        {
-            if (current is T match) return match;
-        }
-
-        return null;
-    }
 
     private static string Name(StatusCode code) => code switch
     {

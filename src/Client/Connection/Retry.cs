@@ -12,16 +12,23 @@ public static class Retry
     public static bool IsTransient(StatusCode code) => code is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown
         or StatusCode.ResourceExhausted or StatusCode.Aborted or StatusCode.DeadlineExceeded or StatusCode.Cancelled;
 
-    /// <summary>Whether the call failed because the client refused the hub's certificate. Before a session has reached
-    /// the hub once, that is a setup error to report rather than wait out: retrying would fail the same way for ever.</summary>
-    public static bool RefusedHub(RpcException e)
+    /// <summary>Whether a session or watch rides out <paramref name="e"/> and reconnects. A refused hub certificate is
+    /// ridden out only once the hub has been <paramref name="reached"/>: before that it is a setup error (a wrong --ca)
+    /// that would fail the same way for ever; after, the hub may be mid-way through a change.</summary>
+    public static bool RidesOut(RpcException e, bool reached) => IsTransient(e.StatusCode) && (reached || !RefusedHub(e));
+
+    /// <summary>Whether the call failed because the client refused the hub's certificate.</summary>
+    public static bool RefusedHub(RpcException e) => Cause<HubCertificateRefusedException>(e) is not null;
+
+    /// <summary>The first exception of type <typeparamref name="T"/> among <paramref name="e"/> and its inner exceptions.</summary>
+    public static T? Cause<T>(Exception e) where T : Exception
     {
-        for (var inner = e.Status.DebugException; inner is not null; inner = inner.InnerException)
+        for (Exception? current = e; current is not null; current = current.InnerException)
         {
-            if (inner is HubCertificateRefusedException) return true;
+            if (current is T match) return match;
         }
 
-        return false;
+        return null;
     }
 
     /// <summary>Exponential backoff with jitter (half the step plus a random half), so clients dropped together do not

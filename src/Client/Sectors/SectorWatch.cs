@@ -51,7 +51,7 @@ public sealed class SectorWatch(IReadOnlyList<GrpcChannel> channels, string sect
                 {
                     yield break;
                 }
-                catch (RpcException e) when (Retry.IsTransient(e.StatusCode) && (reached || !Retry.RefusedHub(e)))
+                catch (RpcException e) when (Retry.RidesOut(e, reached))
                 {
                     failure = e;
                     break;

@@ -212,10 +212,8 @@ public sealed class UnitSession : IAsyncDisposable
             {
                 break;
             }
-            catch (RpcException e) when (!Retry.IsTransient(e.StatusCode) || (!_firstWelcome.Task.IsCompleted && Retry.RefusedHub(e)))
+            catch (RpcException e) when (!Retry.RidesOut(e, reached: _firstWelcome.Task.IsCompleted))
             {
-                // A refused hub certificate ends a session that never reached the hub (a wrong --ca); once it has, the
-                // session rides it out like any drop, counted under its reason, as the hub may be mid-way through a change.
                 End(e);
                 throw;
             }
