@@ -230,6 +230,37 @@ public sealed class JournalTests
         Assert.Equal(1, (await temp.Journal.ReadHeadAsync(Yum)).Cursor);
     }
 
+    [Theory]
+    [InlineData(TempJournal.Sqlite)]
+    [InlineData(TempJournal.Postgres)]
+    public async Task An_append_the_store_refuses_is_undone_alone_and_the_appends_committed_with_it_are_stored(string store)
+    {
+        var time = new FakeTimeProvider(At);
+        await using var temp = new TempJournal(store, commitInterval: TimeSpan.FromSeconds(1), time: time);
+        await using var other = temp.OpenAnother();
+        var head = await AppendAsync(temp.Journal, Tca, LogHead.Empty, [Events.Position(Us, 1)]);
+        // A writer this journal does not know of takes cursor 2, so this journal's own idea of the head is out of date.
+        await AppendAsync(other, Tca, head, [Events.Position(Mx, 2)]);
+
+        // Both appends wait out the interval and go into one transaction, where the first meets the taken cursor.
+        var stale = temp.Journal.AppendAsync(Tca, head, SealAll(head, [Events.Position(Us, 2)]));
+        var yum = temp.Journal.AppendAsync(Yum, LogHead.Empty, SealAll(LogHead.Empty, [Events.Position(UnitId.Parse("US-YUM-0001"), 1)]));
+        var both = Task.WhenAll(stale, yum);
+        var timeout = Task.Delay(TimeSpan.FromSeconds(10));
+        while (!both.IsCompleted && !timeout.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(both, Task.Delay(TimeSpan.FromMilliseconds(20)));
+        }
+
+        var error = await Assert.ThrowsAsync<LogConflictException>(() => stale.WaitAsync(TimeSpan.Zero));
+        Assert.Contains("already has cursor 2", error.Message, StringComparison.Ordinal);
+        await yum.WaitAsync(TimeSpan.Zero);
+        Assert.Equal(1, (await temp.Journal.ReadHeadAsync(Yum)).Cursor);
+        Assert.Equal([1, 2], await ChainAsync(temp, Tca));
+        Assert.Equal(Mx, Assert.IsType<PositionRecorded>(Assert.Single(await temp.Journal.ReadFeedAsync(Feed.ForSector(Tca), 1)).Event).Unit);
+    }
+
     [Fact]
     public async Task A_schema_3_journal_opens_with_one_index_of_each_units_positions_in_place_of_two()
     {

@@ -55,8 +55,9 @@ public sealed class TempJournal : IAsyncDisposable
     /// <summary>The PostgreSQL database's connection string, for a PostgreSQL journal.</summary>
     public string? ConnectionString => _connectionString;
 
-    /// <summary>A second journal on the same PostgreSQL database: another silo's.</summary>
-    public SqlJournal OpenAnother() => new PostgresJournal(Options.Create(Settings()), NullLogger<PostgresJournal>.Instance, _time);
+    /// <summary>A second journal on the same store: another silo's, or for SQLite another writer this process does not
+    /// know of.</summary>
+    public SqlJournal OpenAnother() => Open();
 
     /// <summary>Closes and opens the same store again, as a restarted hub would; <paramref name="whileClosed"/> runs in
     /// between (to change the file as an older hub would have left it, say).</summary>
