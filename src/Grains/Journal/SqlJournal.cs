@@ -314,7 +314,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>The one writer, on the thread pool: commits what is pending together, each append in a savepoint of its own.</summary>
+    /// <summary>The one writer, on the thread pool: commits what is pending together.</summary>
     private async Task WriteLoopAsync()
     {
         var batch = new List<Pending>(MaxAppendsPerCommit);
@@ -331,9 +331,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
             var failures = new Exception?[batch.Count];
             try
             {
-                using var transaction = _writer.BeginTransaction();
-                for (var i = 0; i < batch.Count; i++) failures[i] = TryInsert(transaction, batch[i]);
-                transaction.Commit();
+                Commit(batch, failures);
             }
             catch (Exception ex)
             {
@@ -379,31 +377,50 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
         }
     }
 
-    /// <summary>Inserts one sector's append inside its own savepoint; returns why it was refused, or null.</summary>
-    private LogConflictException? TryInsert(DbTransaction transaction, Pending append)
+    /// <summary>Inserts the appends not yet refused and commits them in one transaction. An append the store refuses
+    /// (its first cursor is taken: a writer this process does not know of appended) is refused alone: the transaction
+    /// is rolled back and run again without it. That is rare, so the appends share a transaction with no savepoint
+    /// each, which would cost SQLite a copy of every page an append changes and PostgreSQL two more round trips.</summary>
+    private void Commit(List<Pending> batch, Exception?[] failures)
+    {
+        while (true)
+        {
+            using var transaction = _writer.BeginTransaction();
+            var taken = -1;
+            for (var i = 0; i < batch.Count && taken < 0; i++)
+            {
+                if (failures[i] is not null || (failures[i] = CheckHead(transaction, batch[i])) is not null) continue;
+                try
+                {
+                    Insert(_writer, transaction, batch[i].Records);
+                }
+                catch (DbException ex) when (IsDuplicate(ex))
+                {
+                    taken = i;
+                }
+            }
+
+            if (taken < 0)
+            {
+                transaction.Commit();
+                return;
+            }
+
+            transaction.Rollback();
+            _heads.Remove(batch[taken].Sector);
+            failures[taken] = new LogConflictException(
+                $"sector {batch[taken].Sector}'s log already has cursor {batch[taken].Records[0].Record.Cursor}; another writer appended first.");
+        }
+    }
+
+    /// <summary>Why an append does not follow its log's head as this writer knows it, or null if it does.</summary>
+    private LogConflictException? CheckHead(DbTransaction transaction, Pending append)
     {
         if (!_heads.TryGetValue(append.Sector, out var head)) _heads[append.Sector] = head = ReadHead(_writer, append.Sector, transaction);
-        if (head != append.Head)
-        {
-            return new LogConflictException(
+        return head == append.Head
+            ? null
+            : new LogConflictException(
                 $"sector {append.Sector}'s log ends at cursor {head.Cursor}, not at {append.Head.Cursor} as its writer expected; another writer appended first.");
-        }
-
-        transaction.Save("append");
-        try
-        {
-            Insert(_writer, transaction, append.Records);
-            transaction.Release("append");
-            return null;
-        }
-        catch (DbException ex) when (IsDuplicate(ex))
-        {
-            // (sector, cursor) is taken: a writer this process does not know of appended to the store.
-            transaction.Rollback("append");
-            transaction.Release("append");
-            _heads.Remove(append.Sector);
-            return new LogConflictException($"sector {append.Sector}'s log already has cursor {append.Records[0].Record.Cursor}; another writer appended first.");
-        }
     }
 
     private async Task<IReadOnlyList<JournalRecord>> QueryAsync(string sql, IEnumerable<(string Name, object Value)> parameters, CancellationToken cancellationToken) =>

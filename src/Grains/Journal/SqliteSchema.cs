@@ -58,11 +58,9 @@ internal static class SqliteSchema
     /// <summary>Settings of the writer's connection, which SQLite does not keep in the file: every commit is on disk
     /// before it is acknowledged (synchronous=FULL), and the pages appends keep touching (the ends of each sector's log
     /// and of each unit's index entries: several thousand at a busy border) stay in its cache rather than being read
-    /// back from the operating system on every commit. Each append's savepoint keeps the pages it changes in memory
-    /// (temp_store=MEMORY), where SQLite would otherwise spill them, past 64 KiB, to a temporary file it creates, writes
-    /// and deletes in the system's temporary folder on every commit.</summary>
+    /// back from the operating system on every commit.</summary>
     public static void ConfigureWriter(SqliteConnection connection) =>
-        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
+        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;");
 
     /// <summary>Refuses a file this build cannot read; returns its schema version (0 for a new file).</summary>
     public static long Check(SqliteConnection connection)
