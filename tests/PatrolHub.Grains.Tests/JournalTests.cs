@@ -217,14 +217,7 @@ public sealed class JournalTests
         var both = Task.WhenAll(next, yum);
         Assert.NotSame(both, await Task.WhenAny(both, Task.Delay(TimeSpan.FromMilliseconds(300))));
 
-        // The writer may not have started waiting yet when the clock moves, so move it until the wait is over.
-        var timeout = Task.Delay(TimeSpan.FromSeconds(10));
-        while (!both.IsCompleted && !timeout.IsCompleted)
-        {
-            time.Advance(TimeSpan.FromSeconds(1));
-            await Task.WhenAny(both, Task.Delay(TimeSpan.FromMilliseconds(20)));
-        }
-
+        await AdvanceUntilAsync(time, both);
         await both.WaitAsync(TimeSpan.Zero);
         Assert.Equal(2, (await temp.Journal.ReadHeadAsync(Tca)).Cursor);
         Assert.Equal(1, (await temp.Journal.ReadHeadAsync(Yum)).Cursor);
@@ -245,14 +238,7 @@ public sealed class JournalTests
         // Both appends wait out the interval and go into one transaction, where the first meets the taken cursor.
         var stale = temp.Journal.AppendAsync(Tca, head, SealAll(head, [Events.Position(Us, 2)]));
         var yum = temp.Journal.AppendAsync(Yum, LogHead.Empty, SealAll(LogHead.Empty, [Events.Position(UnitId.Parse("US-YUM-0001"), 1)]));
-        var both = Task.WhenAll(stale, yum);
-        var timeout = Task.Delay(TimeSpan.FromSeconds(10));
-        while (!both.IsCompleted && !timeout.IsCompleted)
-        {
-            time.Advance(TimeSpan.FromSeconds(1));
-            await Task.WhenAny(both, Task.Delay(TimeSpan.FromMilliseconds(20)));
-        }
-
+        await AdvanceUntilAsync(time, Task.WhenAll(stale, yum));
         var error = await Assert.ThrowsAsync<LogConflictException>(() => stale.WaitAsync(TimeSpan.Zero));
         Assert.Contains("already has cursor 2", error.Message, StringComparison.Ordinal);
         await yum.WaitAsync(TimeSpan.Zero);
@@ -313,6 +299,18 @@ public sealed class JournalTests
     }
 
     /// <param name="at">When the i-th record was recorded; all at <see cref="At"/> if null.</param>
+    /// <summary>Moves the clock a second at a time until <paramref name="done"/> ends (or 10 s pass): the writer may
+    /// not have started waiting out the commit interval yet when the clock first moves.</summary>
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Task done)
+    {
+        var timeout = Task.Delay(TimeSpan.FromSeconds(10));
+        while (!done.IsCompleted && !timeout.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(done, Task.Delay(TimeSpan.FromMilliseconds(20)));
+        }
+    }
+
     internal static SealedRecord[] SealAll(LogHead head, IEnumerable<HubEvent> events, Func<int, DateTimeOffset>? at = null)
     {
         var sealedRecords = new List<SealedRecord>();
