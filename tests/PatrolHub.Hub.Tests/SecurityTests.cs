@@ -31,21 +31,20 @@ public sealed class SecurityTests(HubFixture hub)
     [Fact]
     public async Task A_certificate_from_another_CA_is_refused_at_the_handshake()
     {
-        var stranger = new DevelopmentPki(Directory.CreateTempSubdirectory("patrolhub-stranger-").FullName);
-        stranger.Init();
+        using var strangers = new StrangerPki();
+        var stranger = strangers.Pki;
         using var channel = hub.Connection.CreateChannel(stranger.IssueInMemory(IdentitySpec.Command("US", "TCA")));
         var error = await Assert.ThrowsAsync<RpcException>(() => new CommandService.CommandServiceClient(channel).ListSectorsAsync(new ListSectorsRequest()).ResponseAsync);
         // The handshake fails on the client's side (Unavailable) or, under TLS 1.3, as the first request goes out (Internal).
         Assert.Contains(error.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
         Assert.NotNull(error.InnerException);
-        Directory.Delete(stranger.Folder, recursive: true);
     }
 
     [Fact]
     public async Task A_client_refuses_a_hub_its_hub_CA_did_not_issue_even_after_trusting_the_real_one()
     {
-        var stranger = new DevelopmentPki(Directory.CreateTempSubdirectory("patrolhub-stranger-").FullName);
-        stranger.Init();
+        using var strangers = new StrangerPki();
+        var stranger = strangers.Pki;
         using var identity = hub.Pki.IssueInMemory(IdentitySpec.Command("US", "TCA"));
         using (var real = hub.Connection.CreateChannel(identity))
             Assert.Equal(9, (await new CommandService.CommandServiceClient(real).ListSectorsAsync(new ListSectorsRequest())).Sectors.Count);
@@ -56,14 +55,13 @@ public sealed class SecurityTests(HubFixture hub)
         var error = await Assert.ThrowsAsync<RpcException>(() => new CommandService.CommandServiceClient(channel).ListSectorsAsync(new ListSectorsRequest()).ResponseAsync);
         Assert.Contains("PatrolHub refused the hub: the hub's certificate (CN=", error.Status.Detail, StringComparison.Ordinal);
         Assert.Contains("does not chain to the hub CA given", error.Status.Detail, StringComparison.Ordinal);
-        Directory.Delete(stranger.Folder, recursive: true);
     }
 
     [Fact]
     public async Task A_unit_or_watch_given_the_wrong_hub_CA_fails_at_start_instead_of_retrying_for_ever()
     {
-        var stranger = new DevelopmentPki(Directory.CreateTempSubdirectory("patrolhub-stranger-").FullName);
-        stranger.Init();
+        using var strangers = new StrangerPki();
+        var stranger = strangers.Pki;
         var misled = HubConnectionOptions.Load(hub.Address.ToString(), null, stranger.PathOf(DevelopmentPki.HubCa));
         using var unit = misled.CreateChannel(hub.Pki.IssueInMemory(IdentitySpec.Unit("US-TCA-0177")));
         await using var session = new UnitSession(unit, "US-TCA-0177");
@@ -76,7 +74,6 @@ public sealed class SecurityTests(HubFixture hub)
         var watching = new SectorWatch(command, "TCA").WatchAsync().GetAsyncEnumerator();
         error = await Assert.ThrowsAsync<RpcException>(() => watching.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.True(Retry.RefusedHub(error), error.Status.Detail);
-        Directory.Delete(stranger.Folder, recursive: true);
     }
 
     [Fact]
@@ -131,5 +128,15 @@ public sealed class SecurityTests(HubFixture hub)
         using var call = new CommandService.CommandServiceClient(channel).WatchSector(new WatchSectorRequest { Sector = "RGV" });
         Assert.True(await call.ResponseStream.MoveNext().WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("RGV", call.ResponseStream.Current.Snapshot.Sector.Code);
+    }
+
+    /// <summary>A PKI of its own that the hub knows nothing of, deleted with its folder when disposed.</summary>
+    private sealed class StrangerPki : IDisposable
+    {
+        public StrangerPki() => Pki.Init();
+
+        public DevelopmentPki Pki { get; } = new(Directory.CreateTempSubdirectory("patrolhub-stranger-").FullName);
+
+        public void Dispose() => Directory.Delete(Pki.Folder, recursive: true);
     }
 }
