@@ -90,7 +90,10 @@ internal sealed class PatrolGrpcService(
     private async Task ReadAsync(
         IAsyncStreamReader<UnitMessage> requests, Identity caller, IPatrolUnitGrain grain, ChannelWriter<HubMessage> outbound, CancellationTokenSource stop)
     {
-        var inbound = Channel.CreateBounded<Inbound>(new BoundedChannelOptions(options.Value.UnitWindow) { SingleReader = true, SingleWriter = true });
+        // The recorder runs on the reader's thread when it was waiting, rather than as one more thread-pool hop per
+        // position: it only hands the positions to the grain and awaits.
+        var inbound = Channel.CreateBounded<Inbound>(
+            new BoundedChannelOptions(options.Value.UnitWindow) { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
         var recording = RecordAsync(inbound.Reader, caller, grain, outbound, stop);
         try
         {
