@@ -298,7 +298,6 @@ public sealed class JournalTests
         Directory.Delete(folder, recursive: true);
     }
 
-    /// <param name="at">When the i-th record was recorded; all at <see cref="At"/> if null.</param>
     /// <summary>Moves the clock a second at a time until <paramref name="done"/> ends (or 10 s pass): the writer may
     /// not have started waiting out the commit interval yet when the clock first moves.</summary>
     private static async Task AdvanceUntilAsync(FakeTimeProvider time, Task done)
@@ -311,6 +310,7 @@ public sealed class JournalTests
         }
     }
 
+    /// <param name="at">When the i-th record was recorded; all at <see cref="At"/> if null.</param>
     internal static SealedRecord[] SealAll(LogHead head, IEnumerable<HubEvent> events, Func<int, DateTimeOffset>? at = null)
     {
         var sealedRecords = new List<SealedRecord>();

@@ -387,9 +387,10 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
         {
             using var transaction = _writer.BeginTransaction();
             var taken = -1;
-            for (var i = 0; i < batch.Count && taken < 0; i++)
+            for (var i = 0; i < batch.Count; i++)
             {
-                if (failures[i] is not null || (failures[i] = CheckHead(transaction, batch[i])) is not null) continue;
+                failures[i] ??= CheckHead(transaction, batch[i]);
+                if (failures[i] is not null) continue;
                 try
                 {
                     Insert(_writer, transaction, batch[i].Records);
@@ -397,6 +398,7 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
                 catch (DbException ex) when (IsDuplicate(ex))
                 {
                     taken = i;
+                    break;
                 }
             }
 
