@@ -54,10 +54,15 @@ public sealed class ClusterFixture : IAsyncLifetime
         return (us, mx, pair.Pair.Id);
     }
 
-    public static async Task<InProcessTestCluster> StartAsync(IJournal journal, TimeProvider time)
+    /// <param name="services">Changes the silo's services after the grains' own, to set their options say.</param>
+    public static async Task<InProcessTestCluster> StartAsync(IJournal journal, TimeProvider time, Action<IServiceCollection>? services = null)
     {
         var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddPatrolHubGrains().UseInMemoryReminderService().Services.AddSingleton(journal).AddSingleton(time));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddPatrolHubGrains().UseInMemoryReminderService().Services.AddSingleton(journal).AddSingleton(time);
+            services?.Invoke(silo.Services);
+        });
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;

@@ -300,7 +300,7 @@ public sealed class JournalTests
 
     /// <summary>Moves the clock a second at a time until <paramref name="done"/> ends (or 10 s pass): the writer may
     /// not have started waiting out the commit interval yet when the clock first moves.</summary>
-    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Task done)
+    internal static async Task AdvanceUntilAsync(FakeTimeProvider time, Task done)
     {
         var timeout = Task.Delay(TimeSpan.FromSeconds(10));
         while (!done.IsCompleted && !timeout.IsCompleted)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using PatrolHub.Grains.Geo;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
@@ -86,5 +88,49 @@ public sealed class PositionTests(ClusterFixture fixture)
         Assert.Equal(Math.Abs(usChainage - position.Location.ChainageKm), position.DriftKm!.Value, 6);
         Assert.Equal(position.DriftKm!.Value, (await sector.ListPairs(false)).Single(p => p.Pair.Id == pair.Pair.Id).DriftKm!.Value, 6);
         fixture.Client.DeleteObjectReference<ILogObserver>(reference);
+    }
+
+    [Fact]
+    public async Task Positions_past_the_journal_backlog_are_refused_and_every_accepted_one_is_recorded()
+    {
+        // The fake clock holds the journal's second commit back, so what arrives meanwhile waits.
+        var time = new FakeTimeProvider(fixture.Time.GetUtcNow());
+        await using var temp = new TempJournal(commitInterval: TimeSpan.FromSeconds(1), time: time);
+        const int MaxPending = 4;
+        await using var cluster = await ClusterFixture.StartAsync(
+            temp.Journal, time, s => s.Configure<JournalOptions>(o => (o.MaxBatch, o.MaxPending) = (MaxPending, MaxPending)));
+        var n = Events.NextNumber();
+        UnitId Unit(int i) => UnitId.Parse($"US-TCA-{n}{i:D2}");
+        await cluster.Client.Unit(Unit(0)).Report(Events.Report(1, at: time.GetUtcNow()));
+
+        // One batch in the journal, the next waiting: at most twice the backlog is taken, the rest refused at once.
+        const int Units = 3 * MaxPending;
+        var refused = 0;
+        var enoughRefused = new TaskCompletionSource();
+        async Task<PositionAck?> ReportAsync(UnitId unit)
+        {
+            try
+            {
+                return await cluster.Client.Unit(unit).Report(Events.Report(1, at: time.GetUtcNow()));
+            }
+            catch (OverloadedException e)
+            {
+                Assert.Contains("retry shortly", e.Message, StringComparison.Ordinal);
+                if (Interlocked.Increment(ref refused) == Units - 2 * MaxPending) enoughRefused.SetResult();
+                return null;
+            }
+        }
+
+        var reports = Enumerable.Range(1, Units).Select(i => ReportAsync(Unit(i))).ToList();
+        await enoughRefused.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var all = Task.WhenAll(reports);
+        await JournalTests.AdvanceUntilAsync(time, all);
+
+        var acks = (await all).Select((ack, i) => (Unit: Unit(i + 1), Ack: ack)).Where(a => a.Ack is not null).ToList();
+        Assert.InRange(acks.Count, 1, 2 * MaxPending);
+        var recorded = await temp.Journal.ReadAsync(new JournalQuery(PositionRecorded.Kind) { Sector = Tca });
+        Assert.Equal(
+            acks.Select(a => (a.Unit, a.Ack!.Cursor)).OrderBy(a => a.Cursor),
+            recorded.Select(r => (((PositionRecorded)r.Event).Unit, r.Cursor)).Where(r => r.Unit != Unit(0)));
     }
 }

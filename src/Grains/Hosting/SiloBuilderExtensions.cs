@@ -4,19 +4,21 @@ using Microsoft.Extensions.Options;
 using PatrolHub.Grains.Alerts;
 using PatrolHub.Grains.Ids;
 using PatrolHub.Grains.Journal;
+using PatrolHub.Grains.Live;
 using PatrolHub.Grains.Sectors;
 
 namespace PatrolHub.Grains.Hosting;
 
 public static class SiloBuilderExtensions
 {
-    /// <summary>What the grains need in a silo besides an <see cref="IJournal"/>: their options (validated on start), and the start-up step
-    /// that re-arms the deadlines of every open alert. The host chooses where reminders are kept.</summary>
+    /// <summary>What the grains need in a silo besides an <see cref="IJournal"/>: their options (validated on start), the silo's way into
+    /// the sector logs, and the start-up step that re-arms the deadlines of every open alert. The host chooses where reminders are kept.</summary>
     public static ISiloBuilder AddPatrolHubGrains(this ISiloBuilder silo)
     {
         silo.Services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section).Validated(o => o.Validate());
         silo.Services.AddOptions<SectorOptions>().BindConfiguration(SectorOptions.Section).Validated(o => o.Validate());
         silo.Services.AddOptions<JournalOptions>().BindConfiguration(JournalOptions.Section).Validated(o => o.Validate());
+        silo.Services.AddSingleton<LogAppender>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OpenAlertDeadlines>();
         return silo;
     }

@@ -11,7 +11,7 @@ namespace PatrolHub.Grains.Units;
 /// A patrol unit's live view, rebuilt from the journal on activation: its last sequence and position,
 /// its active pair and its partner's last chainage (for mirror drift).
 /// </summary>
-public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain, IPatrolUnitGrain
+public sealed class PatrolUnitGrain(IJournal journal, LogAppender appender, TimeProvider time) : Grain, IPatrolUnitGrain
 {
     private static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
 
@@ -19,7 +19,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
     /// told of every partner position. Drift warnings look at minutes, so seconds of lag do not matter.</summary>
     private static readonly TimeSpan PartnerChainageAge = TimeSpan.FromSeconds(5);
     private UnitId _id;
-    private ISectorLogGrain _log = null!;
+    private LogAppender.Outbox _log = null!;
     private JournalRecord? _last;
     private PairInfo? _pair;
     private IPatrolUnitGrain? _partner;
@@ -31,8 +31,7 @@ public sealed class PatrolUnitGrain(IJournal journal, TimeProvider time) : Grain
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = UnitId.Parse(this.GetPrimaryKeyString());
-        // Held, not looked up per report: resolving a grain reference reflects over the interface each time.
-        _log = GrainFactory.SectorLog(_id.Sector);
+        _log = appender.For(_id.Sector);
         _last = await LatestPositionAsync(_id);
         if (await GrainFactory.Sector(_id.Sector).ActivePairOf(_id) is { } pair) await PairWithAsync(pair);
     }
