@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs the relay yardstick and the hub back to back under the same `patrolhub simulate` load and prints one table.
 
-    python3 bench/run.py --pairs 2000 [--sector TCA|all] [--rate 1] [--duration 60s] [--window 32] [--connect-rate 500]
+    python3 bench/run.py --pairs 2000 [--sector TCA|all] [--rate 1] [--duration 60s] [--window 32] [--connect-rate 500] [--settle 10s]
     python3 bench/run.py --pairs 2000 --servers relay,hub-pg,cluster     # one silo against two, both on PostgreSQL
 
 Servers: relay; hub (one silo, SQLite); hub-pg (one silo, PostgreSQL); cluster (two silos, Redis membership, one
@@ -68,7 +68,7 @@ def simulate(url, work, args, servers, restart=None):
     acks = work / "acks.json"
     command = ["dotnet", str(CLIENT), "--hub", url, "--ca", str(work / "certs/hub-ca.crt"), "--certs", str(work / "certs"), "--json",
                "simulate", "--sector", args.sector, "--pairs", str(args.pairs), "--rate", str(args.rate), "--duration", args.duration,
-               "--window", str(args.window), "--connect-rate", str(args.connect_rate), "--acks-out", str(acks)]
+               "--window", str(args.window), "--connect-rate", str(args.connect_rate), "--settle", args.settle, "--acks-out", str(acks)]
     run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     marks = {}
 
@@ -141,6 +141,7 @@ def main():
     parser.add_argument("--duration", default="60s")
     parser.add_argument("--window", type=int, default=32)
     parser.add_argument("--connect-rate", type=float, default=500)
+    parser.add_argument("--settle", default="10s", help="warm-up: p99 is also given for positions scheduled after it")
     parser.add_argument("--servers", default="relay,hub", help="which to run, in order")
     parser.add_argument("--kill-after", type=float, help="hub only: SIGKILL it this many seconds into streaming, restart it, and check the record")
     parser.add_argument("--no-build", action="store_true")
@@ -212,6 +213,8 @@ def table(results, args):
         ("ack p50 ms", "ack.p50_ms", "{:.2f}"), ("ack p99 ms", "ack.p99_ms", "{:.2f}"), ("ack max ms", "ack.max_ms", "{:.1f}"),
         ("partner delivered", "delivery.count", "{:,.0f}"),
         ("partner p50 ms", "delivery.p50_ms", "{:.2f}"), ("partner p99 ms", "delivery.p99_ms", "{:.2f}"), ("partner max ms", "delivery.max_ms", "{:.1f}"),
+        (f"ack p99 ms, after the first {args.settle}", "settled_ack.p99_ms", "{:.2f}"),
+        (f"partner p99 ms, after the first {args.settle}", "settled_delivery.p99_ms", "{:.2f}"),
         ("reconnects", "reconnects", "{:,.0f}"), ("most reconnects of one unit", "most_reconnects_of_one_unit", "{:,.0f}"),
         ("refused (overload)", "refusals", "{:,.0f}"),
         ("outages", "outages.count", "{:,.0f}"), ("still down at the end", "still_down", "{:,.0f}"), ("outage p50 ms", "outages.p50_ms", "{:.0f}"), ("outage p99 ms", "outages.p99_ms", "{:.0f}"),

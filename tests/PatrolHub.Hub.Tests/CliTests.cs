@@ -73,6 +73,33 @@ public sealed class CliTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task Simulate_reports_what_was_offered_sent_and_acknowledged_and_the_latency_after_warm_up()
+    {
+        var (code, output, error) = await Processes.CliAsync(hub.DataPath, [
+            "--hub", hub.Address.ToString(), "--ca", Path.Combine(Certs, "hub-ca.crt"), "--certs", Certs, "--json",
+            "simulate", "--sector", "BBT", "--first-unit", "9001", "--pairs", "2", "--rate", "5", "--duration", "4s", "--settle", "2s"]);
+
+        Assert.True(code == 0, error);
+        var report = JsonDocument.Parse(output).RootElement;
+        var acknowledged = report.GetProperty("acknowledged").GetInt64();
+        Assert.InRange(acknowledged, 20, long.MaxValue);
+        Assert.Equal(report.GetProperty("sent").GetInt64(), acknowledged);
+        Assert.InRange(report.GetProperty("offered").GetInt64(), acknowledged, long.MaxValue);
+        Assert.Equal(acknowledged, report.GetProperty("ack").GetProperty("count").GetInt64());
+        // Only the positions scheduled after the first 2 s of the 4 count as settled.
+        Assert.Equal(2, report.GetProperty("settle_seconds").GetDouble());
+        Assert.InRange(report.GetProperty("settled_ack").GetProperty("count").GetInt64(), 1, acknowledged - 1);
+        Assert.InRange(report.GetProperty("settled_delivery").GetProperty("count").GetInt64(), 1, report.GetProperty("delivery").GetProperty("count").GetInt64() - 1);
+        // No alerts were raised: their latency is left out, not a NaN that JSON cannot hold.
+        Assert.Equal(0, report.GetProperty("alert_to_partner").GetProperty("count").GetInt32());
+        Assert.False(report.GetProperty("alert_to_partner").TryGetProperty("p99_ms", out _));
+
+        var usage = await Processes.CliAsync(hub.DataPath, "--hub", hub.Address.ToString(), "--certs", Certs, "simulate", "--duration", "5s", "--settle", "5s");
+        Assert.Equal(2, usage.Code);
+        Assert.Contains("--settle must be shorter than --duration", usage.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Simulated_partners_print_each_others_positions()
     {
         var (us, mx) = Units.NextPair();

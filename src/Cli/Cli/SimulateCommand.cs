@@ -16,6 +16,11 @@ internal static class SimulateCommand
         var duration = new Option<string>("--duration") { Description = "How long to stream, e.g. 60s", DefaultValueFactory = _ => "30s" };
         var window = new Option<int>("--window") { Description = "Positions a unit may have unacknowledged; a scheduled one past it is not sent", DefaultValueFactory = _ => 32 };
         var connectRate = new Option<double>("--connect-rate") { Description = "Units connected per second before streaming starts", DefaultValueFactory = _ => 500 };
+        var settle = new Option<string>("--settle")
+        {
+            Description = "Warm-up: latency is also reported for the positions scheduled after this much of the run, e.g. 10s",
+            DefaultValueFactory = _ => "10s",
+        };
         var acksOut = new Option<string?>("--acks-out") { Description = "Write each unit's highest acknowledged sequence here (JSON), to check the record against" };
         var alerts = new Option<double>("--alerts") { Description = "Alerts per minute raised by random units of the first sector, to time their fan-out (each is then resolved)" };
         var firstUnit = new Option<int>("--first-unit")
@@ -25,7 +30,7 @@ internal static class SimulateCommand
         };
         var command = new Command("simulate", "Drive mirrored pairs through the real API, open loop, and report throughput and latency")
         {
-            sector, pairs, rate, duration, window, connectRate, alerts, acksOut, firstUnit,
+            sector, pairs, rate, duration, window, connectRate, settle, alerts, acksOut, firstUnit,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -43,11 +48,15 @@ internal static class SimulateCommand
             if (perSecond is <= 0 or > 100_000) throw new UsageException("--connect-rate must be above 0 and at most 100000.");
             var perMinute = result.GetValue(alerts);
             if (perMinute is < 0 or > 600) throw new UsageException("--alerts must be between 0 and 600 per minute.");
+            var length = Durations.Parse(result.GetValue(duration)!);
+            var warmUp = Durations.Parse(result.GetValue(settle)!);
+            if (warmUp >= length) throw new UsageException("--settle must be shorter than --duration.");
             var output = GlobalOptions.Output(result);
             var simulation = new Simulation.Simulation(
                 GlobalOptions.Connection(result, requireIdentity: false), GlobalOptions.Pki(result), output.Json ? Console.Error : Console.Out);
-            var options = new SimulationOptions(sectors, n, hz, Durations.Parse(result.GetValue(duration)!))
+            var options = new SimulationOptions(sectors, n, hz, length)
             {
+                Settle = warmUp,
                 Window = w,
                 ConnectPerSecond = perSecond,
                 AlertsPerMinute = perMinute,
@@ -83,6 +92,9 @@ internal static class SimulateCommand
         acknowledged_per_second = Math.Round(r.AcknowledgedPerSecond, 1),
         ack = r.Ack,
         delivery = r.Delivery,
+        settle_seconds = r.Settle.TotalSeconds,
+        settled_ack = r.SettledAck,
+        settled_delivery = r.SettledDelivery,
         reconnects = r.Reconnects,
         most_reconnects_of_one_unit = r.MostReconnectsOfOneUnit,
         refusals = r.Refusals,
@@ -98,6 +110,7 @@ internal static class SimulateCommand
         offered:   {r.Offered} positions; sent {r.Sent}; acknowledged {r.Acknowledged} ({r.AcknowledgedPerSecond:F1}/s); failed {r.Failed}
         ack:       {r.Ack}
         delivery:  {r.Delivery.Count} partner positions, {r.Delivery}
+        settled:   after the first {r.Settle.TotalSeconds:F0} s, ack {r.SettledAck}; delivery {r.SettledDelivery}
         reconnects: {r.Reconnects}, at most {r.MostReconnectsOfOneUnit} by one unit ({r.Refusals} refused as overloaded)
         outages:   {r.Outages.Count} ({r.StillDown} still down at the end, counted to it), {r.Outages}
         alerts:    {r.AlertsRaised} raised; to partner {r.AlertToPartner}; to commands {r.AlertToCommands}

@@ -25,6 +25,10 @@ public sealed record SimulationOptions(IReadOnlyList<string> Sectors, int Pairs,
     /// <summary>The number of each sector's first simulated unit (US-TCA-5001 and MX-TCA-5001 by default); two
     /// simulations of one sector with numbers far enough apart drive different units.</summary>
     public int FirstUnit { get; init; } = Simulation.FirstUnitNumber;
+
+    /// <summary>How long after streaming starts positions are still counted as warm-up: latency is also reported for
+    /// the positions scheduled after it, apart from the first seconds of cold processes (JIT, first collections).</summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>What a simulation run measured. Offered: positions the schedule called for; sent: those the window let
@@ -38,6 +42,14 @@ public sealed record SimulationReport(
 {
     /// <summary>Each unit's highest acknowledged sequence: what the hub promised is durably recorded.</summary>
     public IReadOnlyDictionary<string, ulong> LastAcknowledged { get; init; } = new Dictionary<string, ulong>();
+
+    /// <summary>How long after streaming started positions were counted as warm-up.</summary>
+    public TimeSpan Settle { get; init; }
+
+    /// <summary><see cref="Ack"/> and <see cref="Delivery"/> of the positions scheduled after <see cref="Settle"/>.</summary>
+    public Latency SettledAck { get; init; } = Latency.Of([]);
+
+    public Latency SettledDelivery { get; init; } = Latency.Of([]);
 
     public double AcknowledgedPerSecond => Acknowledged / Duration.TotalSeconds;
 }
@@ -72,6 +84,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
             progress?.WriteLine($"streaming: {options.Pairs} pairs in {string.Join(",", sectors.Select(s => s.Code))}, {sessions.Count} units connected; "
                 + $"{options.RateHz} Hz each, window {options.Window}");
             started = Stopwatch.GetTimestamp();
+            measured.SettledFrom = DateTimeOffset.UtcNow + options.Settle;
             stop.CancelAfter(options.Duration);
             var first = sectors[0];
             var probing = options.AlertsPerMinute > 0
@@ -107,6 +120,9 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
             measured.Alerts.Raised, Latency.Of(measured.Alerts.PartnerMs), Latency.Of(measured.Alerts.CommandMs))
         {
             LastAcknowledged = measured.LastAcknowledged,
+            Settle = options.Settle,
+            SettledAck = Latency.Of(measured.SettledAckMs),
+            SettledDelivery = Latency.Of(measured.SettledDeliveryMs),
         };
     }
 
@@ -188,7 +204,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
             var ack = await session.SendAsync(update);
             Interlocked.Increment(ref measured.Acknowledged);
             measured.LastAcknowledged.AddOrUpdate(session.UnitId, ack.Sequence, (_, known) => Math.Max(known, ack.Sequence));
-            measured.AckMs.Add((DateTimeOffset.UtcNow - scheduled).TotalMilliseconds);
+            measured.Ack(scheduled);
         }
         catch (Exception e) when (e is RpcException or InvalidOperationException or OperationCanceledException)
         {
@@ -207,7 +223,7 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
             await foreach (var message in session.Events.ReadAllAsync(cancellationToken))
             {
                 if (message.PartnerPosition is { } position)
-                    measured.DeliveryMs.Add((DateTimeOffset.UtcNow - position.GnssTime.ToDateTimeOffset()).TotalMilliseconds);
+                    measured.Delivered(position.GnssTime.ToDateTimeOffset());
                 else if (message.Alert is { } alert)
                     measured.Alerts.AtPartner(alert);
             }
@@ -233,6 +249,13 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
 
         public ConcurrentBag<double> DeliveryMs { get; } = [];
 
+        public ConcurrentBag<double> SettledAckMs { get; } = [];
+
+        public ConcurrentBag<double> SettledDeliveryMs { get; } = [];
+
+        /// <summary>When warm-up ends; until streaming starts, never.</summary>
+        public DateTimeOffset SettledFrom { get; set; } = DateTimeOffset.MaxValue;
+
         public AlertProbe Alerts { get; } = new();
 
         public ConcurrentDictionary<string, ulong> LastAcknowledged { get; } = new();
@@ -244,6 +267,17 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         public long Failed => Volatile.Read(ref FailedCount);
 
         public void Offer(long count) => Interlocked.Add(ref OfferedCount, count);
+
+        public void Ack(DateTimeOffset scheduled) => Add(AckMs, SettledAckMs, scheduled);
+
+        public void Delivered(DateTimeOffset scheduled) => Add(DeliveryMs, SettledDeliveryMs, scheduled);
+
+        private void Add(ConcurrentBag<double> all, ConcurrentBag<double> settled, DateTimeOffset scheduled)
+        {
+            var ms = (DateTimeOffset.UtcNow - scheduled).TotalMilliseconds;
+            all.Add(ms);
+            if (scheduled >= SettledFrom) settled.Add(ms);
+        }
     }
 
     private sealed record SimulatedUnit(string Id, string Sector, TrackSimulator Track);
