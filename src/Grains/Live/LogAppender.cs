@@ -19,76 +19,18 @@ public sealed class LogAppender(IGrainFactory grains, IOptions<JournalOptions> o
 
     public sealed class Outbox
     {
-        private readonly SectorId _sector;
-        private readonly ISectorLogGrain _log;
-        private readonly int _maxWaiting;
-        private readonly Lock _lock = new();
-        private List<HubEvent> _events = [];
-        private List<Waiter> _waiters = [];
-        private bool _sending;
+        private readonly GroupCommit<HubEvent, JournalRecord> _calls;
 
-        internal Outbox(SectorId sector, ISectorLogGrain log, int maxWaiting) => (_sector, _log, _maxWaiting) = (sector, log, maxWaiting);
+        // Sent from the thread pool rather than in the turn of the grain whose append started it: each call carries
+        // every grain's events.
+        internal Outbox(SectorId sector, ISectorLogGrain log, int maxWaiting) => _calls = new(
+            async events => await log.AppendMany(events), int.MaxValue, maxWaiting,
+            waiting => new OverloadedException($"sector {sector}'s journal has {waiting} records waiting to be sent to its log; retry shortly.", TimeSpan.FromSeconds(1)),
+            fromThreadPool: true);
 
         /// <summary>Records the events in the order given, as <see cref="ISectorLogGrain.AppendMany"/> does, and completes
         /// with their records once all are durable. Throws <see cref="OverloadedException"/> at once, taking none of them,
         /// when the silo already holds <see cref="JournalOptions.MaxPending"/> of the sector's records waiting to be sent.</summary>
-        public Task<IReadOnlyList<JournalRecord>> AppendMany(IReadOnlyList<HubEvent> events)
-        {
-            var waiter = new Waiter(events.Count, new(TaskCreationOptions.RunContinuationsAsynchronously));
-            lock (_lock)
-            {
-                if (_events.Count + events.Count > _maxWaiting)
-                {
-                    throw new OverloadedException(
-                        $"sector {_sector}'s journal has {_events.Count} records waiting to be sent to its log; retry shortly.", TimeSpan.FromSeconds(1));
-                }
-
-                _events.AddRange(events);
-                _waiters.Add(waiter);
-                if (_sending) return waiter.Done.Task;
-                _sending = true;
-            }
-
-            // Sent from the thread pool rather than in the calling grain's turn: the call carries every grain's events.
-            _ = Task.Run(SendAsync);
-            return waiter.Done.Task;
-        }
-
-        private async Task SendAsync()
-        {
-            while (true)
-            {
-                List<HubEvent> events;
-                List<Waiter> waiters;
-                lock (_lock)
-                {
-                    if (_events.Count == 0)
-                    {
-                        _sending = false;
-                        return;
-                    }
-
-                    (events, _events, waiters, _waiters) = (_events, [], _waiters, []);
-                }
-
-                try
-                {
-                    var records = await _log.AppendMany(events);
-                    var next = 0;
-                    foreach (var waiter in waiters)
-                    {
-                        var own = new JournalRecord[waiter.Count];
-                        for (var i = 0; i < own.Length; i++) own[i] = records[next++];
-                        waiter.Done.TrySetResult(own);
-                    }
-                }
-                catch (Exception e)
-                {
-                    foreach (var waiter in waiters) waiter.Done.TrySetException(e);
-                }
-            }
-        }
-
-        private sealed record Waiter(int Count, TaskCompletionSource<IReadOnlyList<JournalRecord>> Done);
+        public async Task<IReadOnlyList<JournalRecord>> AppendMany(IReadOnlyList<HubEvent> events) => await _calls.Append(events);
     }
 }

@@ -9,8 +9,8 @@ using PatrolHub.Grains.Sectors;
 namespace PatrolHub.Grains.Live;
 
 /// <remarks>Reentrant: appends arriving while one batch is being stored wait together for the next, so one store
-/// append (one fsync) carries as many records as arrived meanwhile. Everything runs on the grain's own scheduler,
-/// so the pending list and the head need no locks.</remarks>
+/// append (one fsync) carries as many records as arrived meanwhile. The batches are stored on the grain's own
+/// scheduler, so the head needs no lock.</remarks>
 [Reentrant]
 public sealed partial class SectorLogGrain(IJournal journal, TimeProvider time, IOptions<JournalOptions> options, ILogger<SectorLogGrain> logger)
     : Grain, ISectorLogGrain
@@ -21,11 +21,10 @@ public sealed partial class SectorLogGrain(IJournal journal, TimeProvider time, 
     private const int ConflictRetries = 3;
     private readonly JournalOptions _options = options.Value;
     private readonly ObserverManager<ILogObserver> _observers = new(SubscriptionExpiry, logger);
-    private List<Pending> _pending = [];
+    private GroupCommit<HubEvent, JournalRecord> _appends = null!;
     private SectorId _sector;
     private ISectorGrain? _sectorGrain;
     private LogHead _head = LogHead.Empty;
-    private bool _flushing;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -33,33 +32,21 @@ public sealed partial class SectorLogGrain(IJournal journal, TimeProvider time, 
         // The sector grain is told of every batch; the security log has none.
         if (_sector != SecurityEvent.Log) _sectorGrain = GrainFactory.Sector(_sector);
         _head = await journal.ReadHeadAsync(_sector, cancellationToken);
+        _appends = new(
+            StoreAsync, _options.MaxBatch, _options.MaxPending,
+            waiting => new OverloadedException($"sector {_sector}'s journal has {waiting} records waiting to be stored; retry shortly.", TimeSpan.FromSeconds(1)),
+            fromThreadPool: false);
     }
 
-    public Task<JournalRecord> Append(HubEvent e) => Enqueue([e])[0];
+    public async Task<JournalRecord> Append(HubEvent e) => (await Enqueue([e]))[0];
 
-    public async Task<IReadOnlyList<JournalRecord>> AppendMany(IReadOnlyList<HubEvent> events) => await Task.WhenAll(Enqueue(events));
+    public async Task<IReadOnlyList<JournalRecord>> AppendMany(IReadOnlyList<HubEvent> events) => await Enqueue(events);
 
-    private Task<JournalRecord>[] Enqueue(IReadOnlyList<HubEvent> events)
+    private Task<JournalRecord[]> Enqueue(IReadOnlyList<HubEvent> events)
     {
         if (events.FirstOrDefault(e => e.Keys().Sector != _sector) is { } stray)
             throw new ArgumentException($"a {stray.Keys().Sector} event does not belong in sector {_sector}'s log.", nameof(events));
-        if (_pending.Count + events.Count > _options.MaxPending)
-            throw new OverloadedException($"sector {_sector}'s journal has {_pending.Count} records waiting to be stored; retry shortly.", TimeSpan.FromSeconds(1));
-        var done = new Task<JournalRecord>[events.Count];
-        for (var i = 0; i < events.Count; i++)
-        {
-            var pending = new Pending(events[i], new TaskCompletionSource<JournalRecord>(TaskCreationOptions.RunContinuationsAsynchronously));
-            _pending.Add(pending);
-            done[i] = pending.Done.Task;
-        }
-
-        if (!_flushing)
-        {
-            _flushing = true;
-            _ = FlushAsync();
-        }
-
-        return done;
+        return _appends.Append(events);
     }
 
     public Task<LogSubscription> Subscribe(ILogObserver observer)
@@ -75,43 +62,16 @@ public sealed partial class SectorLogGrain(IJournal journal, TimeProvider time, 
         return Task.CompletedTask;
     }
 
-    private async Task FlushAsync()
-    {
-        try
-        {
-            while (_pending.Count > 0)
-            {
-                List<Pending> batch;
-                if (_pending.Count <= _options.MaxBatch)
-                {
-                    batch = _pending;
-                    _pending = [];
-                }
-                else
-                {
-                    batch = _pending.GetRange(0, _options.MaxBatch);
-                    _pending.RemoveRange(0, _options.MaxBatch);
-                }
-
-                await StoreAsync(batch);
-            }
-        }
-        finally
-        {
-            _flushing = false;
-        }
-    }
-
-    /// <summary>Stores one batch after the head, publishes it, then completes its appends. A conflict means another
-    /// writer appended: reload the head and seal the batch again after it.</summary>
-    private async Task StoreAsync(List<Pending> batch)
+    /// <summary>Stores one batch after the head and publishes it; its appends complete after that. A conflict means
+    /// another writer appended: reload the head and seal the batch again after it.</summary>
+    private async Task<IReadOnlyList<JournalRecord>> StoreAsync(List<HubEvent> batch)
     {
         var recordedAt = JournalSerializer.FromMicros(JournalSerializer.ToMicros(time.GetUtcNow()));
         for (var attempt = 1; ; attempt++)
         {
             var records = new SealedRecord[batch.Count];
             var head = _head;
-            for (var i = 0; i < batch.Count; i++) head = (records[i] = SealedRecord.After(head, recordedAt, batch[i].Event)).Head;
+            for (var i = 0; i < batch.Count; i++) head = (records[i] = SealedRecord.After(head, recordedAt, batch[i])).Head;
             try
             {
                 await journal.AppendAsync(_sector, _head, records);
@@ -122,19 +82,17 @@ public sealed partial class SectorLogGrain(IJournal journal, TimeProvider time, 
                 await ReloadHeadAsync();
                 continue;
             }
-            catch (Exception e)
+            catch
             {
-                foreach (var pending in batch) pending.Done.TrySetException(e);
                 await ReloadHeadAsync();
-                return;
+                throw;
             }
 
             _head = head;
             var published = new LogBatch(_sector, records[0].Record.Cursor - 1, [.. records.Select(r => r.Record)]);
             _ = _observers.Notify(o => o.OnBatch(published));
             if (_sectorGrain is not null) _ = _sectorGrain.OnBatch(published);
-            for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(records[i].Record);
-            return;
+            return published.Records;
         }
     }
 
@@ -150,8 +108,6 @@ public sealed partial class SectorLogGrain(IJournal journal, TimeProvider time, 
             Log.HeadUnreadable(logger, e, _sector);
         }
     }
-
-    private sealed record Pending(HubEvent Event, TaskCompletionSource<JournalRecord> Done);
 
     private static partial class Log
     {
