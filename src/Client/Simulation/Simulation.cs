@@ -114,15 +114,15 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         var connections = sessions.Select(s => s.Session).ToList();
         return new SimulationReport(
             options.Pairs, units.Count, Stopwatch.GetElapsedTime(started), measured.Offered, measured.Sent, Volatile.Read(ref measured.Acknowledged),
-            measured.Failed, Latency.Of(measured.AckMs), Latency.Of(measured.DeliveryMs),
+            measured.Failed, Latency.Of(measured.Acks.Select(s => s.Ms)), Latency.Of(measured.Deliveries.Select(s => s.Ms)),
             connections.Sum(s => s.Reconnects), connections.Select(s => s.Reconnects).DefaultIfEmpty().Max(), connections.Sum(s => s.Refusals),
             Latency.Of(connections.SelectMany(s => s.Outages).Concat(stillDown).Select(o => o.TotalMilliseconds)), stillDown.Count,
             measured.Alerts.Raised, Latency.Of(measured.Alerts.PartnerMs), Latency.Of(measured.Alerts.CommandMs))
         {
             LastAcknowledged = measured.LastAcknowledged,
             Settle = options.Settle,
-            SettledAck = Latency.Of(measured.SettledAckMs),
-            SettledDelivery = Latency.Of(measured.SettledDeliveryMs),
+            SettledAck = measured.Settled(measured.Acks),
+            SettledDelivery = measured.Settled(measured.Deliveries),
         };
     }
 
@@ -245,16 +245,13 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         public long Acknowledged;
         public long FailedCount;
 
-        public ConcurrentBag<double> AckMs { get; } = [];
+        /// <summary>Each acknowledgement's latency, with when its position was due.</summary>
+        public ConcurrentBag<(DateTimeOffset Due, double Ms)> Acks { get; } = [];
 
-        public ConcurrentBag<double> DeliveryMs { get; } = [];
+        public ConcurrentBag<(DateTimeOffset Due, double Ms)> Deliveries { get; } = [];
 
-        public ConcurrentBag<double> SettledAckMs { get; } = [];
-
-        public ConcurrentBag<double> SettledDeliveryMs { get; } = [];
-
-        /// <summary>When warm-up ends; until streaming starts, never.</summary>
-        public DateTimeOffset SettledFrom { get; set; } = DateTimeOffset.MaxValue;
+        /// <summary>When warm-up ends.</summary>
+        public DateTimeOffset SettledFrom { get; set; }
 
         public AlertProbe Alerts { get; } = new();
 
@@ -268,16 +265,12 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
 
         public void Offer(long count) => Interlocked.Add(ref OfferedCount, count);
 
-        public void Ack(DateTimeOffset scheduled) => Add(AckMs, SettledAckMs, scheduled);
+        public void Ack(DateTimeOffset scheduled) => Acks.Add((scheduled, (DateTimeOffset.UtcNow - scheduled).TotalMilliseconds));
 
-        public void Delivered(DateTimeOffset scheduled) => Add(DeliveryMs, SettledDeliveryMs, scheduled);
+        public void Delivered(DateTimeOffset scheduled) => Deliveries.Add((scheduled, (DateTimeOffset.UtcNow - scheduled).TotalMilliseconds));
 
-        private void Add(ConcurrentBag<double> all, ConcurrentBag<double> settled, DateTimeOffset scheduled)
-        {
-            var ms = (DateTimeOffset.UtcNow - scheduled).TotalMilliseconds;
-            all.Add(ms);
-            if (scheduled >= SettledFrom) settled.Add(ms);
-        }
+        public Latency Settled(IEnumerable<(DateTimeOffset Due, double Ms)> samples) =>
+            Latency.Of(samples.Where(s => s.Due >= SettledFrom).Select(s => s.Ms));
     }
 
     private sealed record SimulatedUnit(string Id, string Sector, TrackSimulator Track);
