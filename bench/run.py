@@ -3,6 +3,7 @@
 
     python3 bench/run.py --pairs 2000 [--sector TCA|all] [--rate 1] [--duration 60s] [--window 32] [--connect-rate 500] [--settle 10s]
     python3 bench/run.py --pairs 2000 --servers relay,hub-pg,cluster     # one silo against two, both on PostgreSQL
+    python3 bench/run.py --pairs 2000 --rounds 3                         # relay, hub; hub, relay; relay, hub: medians
 
 Servers: relay; hub (one silo, SQLite); hub-pg (one silo, PostgreSQL); cluster (two silos, Redis membership, one
 PostgreSQL journal; simulate spreads units over both). PostgreSQL and Redis come from scripts/services.sh, with a
@@ -11,9 +12,12 @@ fresh database per run.
 Each server runs on this machine as a Release build, on a fresh data folder and one development PKI; the load generator
 shares the machine. Server CPU is utime+stime from /proc, from the moment streaming starts to the end of the run, summed
 over a cluster's silos; peak RSS is VmHWM, summed likewise. The load client's CPU is its whole run's (from wait4),
-connecting included. Pass --json FILE to keep the raw figures.
+connecting included. With --rounds N the servers run N times, in alternating order, each time on fresh data; the table
+gives each figure's median over the rounds, and each ratio is the median of the rounds' own ratios (hub and relay of one
+round against each other, never across rounds), followed by the key figures of every round. Pass --json FILE to keep
+the raw figures of every round.
 """
-import argparse, json, os, signal, sqlite3, subprocess, sys, tempfile, threading, time
+import argparse, json, os, shutil, signal, sqlite3, statistics, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,6 +147,7 @@ def main():
     parser.add_argument("--connect-rate", type=float, default=500)
     parser.add_argument("--settle", default="10s", help="warm-up: p99 is also given for positions scheduled after it")
     parser.add_argument("--servers", default="relay,hub", help="which to run, in order")
+    parser.add_argument("--rounds", type=int, default=1, help="run the servers this many times, alternating their order; the table gives medians")
     parser.add_argument("--kill-after", type=float, help="hub only: SIGKILL it this many seconds into streaming, restart it, and check the record")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--hub-dll", default=str(HUB), help="another build of the hub to measure, e.g. an earlier commit's")
@@ -183,30 +188,44 @@ def main():
         "hub-pg": (lambda: silos("hub-pg", 1), "PatrolHub listening", "https://127.0.0.1:7451"),
         "cluster": (lambda: silos("cluster", 2), "PatrolHub listening", "https://127.0.0.1:7451,https://127.0.0.1:7452"),
     }
-    results = {}
-    for name in args.servers.split(","):
-        commands, ready, url = servers[name]
-        commands = commands()
-        print(f"{name}: {args.pairs} pairs in {args.sector} at {args.rate} Hz for {args.duration}, window {args.window}", file=sys.stderr)
-        servers_running = [start(f"{name}-{i}", command, work, ready) for i, command in enumerate(commands)]
-        restart = (lambda: start(name, commands[0], work, ready)) if args.kill_after and name == "hub" else None
-        try:
-            results[name] = simulate(url, work, args, servers_running, restart)
-        finally:
-            for server in servers_running:
-                stop(server)
+    names = args.servers.split(",")
+    rounds = []
+    for number in range(args.rounds):
+        results = {}
+        # Alternating the order spreads what running first or second does (a warmer page cache, a cooler CPU) over both.
+        for name in names if number % 2 == 0 else names[::-1]:
+            commands, ready, url = servers[name]
+            commands = commands()
+            for data in work.glob("hub-745*/"):
+                shutil.rmtree(data)
+            print(f"{name}: {args.pairs} pairs in {args.sector} at {args.rate} Hz for {args.duration}, window {args.window}"
+                  + (f" (round {number + 1} of {args.rounds})" if args.rounds > 1 else ""), file=sys.stderr)
+            servers_running = [start(f"{name}-{i}", command, work, ready) for i, command in enumerate(commands)]
+            restart = (lambda: start(name, commands[0], work, ready)) if args.kill_after and name == "hub" else None
+            try:
+                results[name] = simulate(url, work, args, servers_running, restart)
+            finally:
+                for server in servers_running:
+                    stop(server)
+        rounds.append({name: results[name] for name in names})
     if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
-    table(results, args)
+        Path(args.json).write_text(json.dumps({"args": vars(args), "rounds": rounds}, indent=2))
+    table(rounds, names, args)
 
 
-def table(results, args):
-    names = list(results)
-    def get(report, path):
-        value = report
-        for key in path.split("."):
-            value = value.get(key) if isinstance(value, dict) else None
-        return value
+def get(report, path):
+    value = report
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, (int, float)) else None
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def table(rounds, names, args):
     rows = [
         ("offered", "offered", "{:,.0f}"), ("sent", "sent", "{:,.0f}"), ("acknowledged", "acknowledged", "{:,.0f}"),
         ("accepted/s", "acknowledged_per_second", "{:,.1f}"),
@@ -223,16 +242,37 @@ def table(results, args):
         ("server CPU-s / 1,000 updates", "server_cpu_s_per_1000", "{:.3f}"), ("server peak RSS MB", "server_peak_rss_mb", "{:,.0f}"),
         ("load client CPU-s, whole run", "client_cpu_s", "{:,.1f}"),
     ]
-    print(f"\n{args.pairs * 2} units ({args.pairs} pairs) in {args.sector}, {args.rate} Hz, {args.duration}, window {args.window}\n")
-    ratios = [f"{n} / {names[0]}" for n in names[1:]]
-    print("| | " + " | ".join(names + ratios) + " |")
-    print("|---" * (len(names) + len(ratios) + 1) + "|")
+    def cell(value, fmt):
+        return fmt.format(value) if value is not None else "–"
+
+    def ratio(path, name, results):
+        base, value = get(results[names[0]], path), get(results[name], path)
+        return value / base if base and value is not None else None
+
+    heading = f"{args.pairs * 2} units ({args.pairs} pairs) in {args.sector}, {args.rate} Hz, {args.duration}, window {args.window}"
+    print(f"\n{heading}" + (f"; medians of {len(rounds)} rounds" if len(rounds) > 1 else "") + "\n")
+    others = names[1:]
+    print("| | " + " | ".join(names + [f"{n} / {names[0]}" for n in others]) + " |")
+    print("|---" * (len(names) + len(others) + 1) + "|")
     for label, path, fmt in rows:
-        values = [get(results[n], path) for n in names]
-        cells = [fmt.format(v) if isinstance(v, (int, float)) else "–" for v in values]
-        base = values[0]
-        cells += [f"{v / base:.2f}×" if isinstance(base, (int, float)) and isinstance(v, (int, float)) and base else "–" for v in values[1:]]
+        cells = [cell(median(get(r[n], path) for r in rounds), fmt) for n in names]
+        cells += [cell(median(ratio(path, n, r) for r in rounds), "{:.2f}×") for n in others]
         print(f"| {label} | " + " | ".join(cells) + " |")
+    if len(rounds) < 2:
+        return
+    print(f"\nEach round, {' and '.join(names)}" + (" (ratio)" if others else "") + "\n")
+    key = [("acknowledged", "acknowledged", "{:,.0f}"), ("partner p99 ms", "delivery.p99_ms", "{:.1f}"),
+           (f"partner p99 ms, after {args.settle}", "settled_delivery.p99_ms", "{:.1f}"),
+           ("reconnects", "reconnects", "{:,.0f}"), ("server CPU-s / 1,000", "server_cpu_s_per_1000", "{:.3f}")]
+    print("| round | " + " | ".join(label for label, _, _ in key) + " |")
+    print("|---" * (len(key) + 1) + "|")
+    for number, results in enumerate(rounds, 1):
+        cells = []
+        for _, path, fmt in key:
+            values = " / ".join(cell(get(results[n], path), fmt) for n in names)
+            ratios = ", ".join(cell(ratio(path, n, results), "{:.2f}×") for n in others)
+            cells.append(f"{values} ({ratios})" if others else values)
+        print(f"| {number} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
