@@ -265,9 +265,11 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
 
         public void Offer(long count) => Interlocked.Add(ref OfferedCount, count);
 
-        public void Ack(DateTimeOffset scheduled) => Acks.Add((scheduled, (DateTimeOffset.UtcNow - scheduled).TotalMilliseconds));
+        public void Ack(DateTimeOffset scheduled) => Acks.Add(Since(scheduled));
 
-        public void Delivered(DateTimeOffset scheduled) => Deliveries.Add((scheduled, (DateTimeOffset.UtcNow - scheduled).TotalMilliseconds));
+        public void Delivered(DateTimeOffset scheduled) => Deliveries.Add(Since(scheduled));
+
+        private static (DateTimeOffset Due, double Ms) Since(DateTimeOffset due) => (due, (DateTimeOffset.UtcNow - due).TotalMilliseconds);
 
         public Latency Settled(IEnumerable<(DateTimeOffset Due, double Ms)> samples) =>
             Latency.Of(samples.Where(s => s.Due >= SettledFrom).Select(s => s.Ms));

@@ -31,6 +31,6 @@ public sealed class LogAppender(IGrainFactory grains, IOptions<JournalOptions> o
         /// <summary>Records the events in the order given, as <see cref="ISectorLogGrain.AppendMany"/> does, and completes
         /// with their records once all are durable. Throws <see cref="OverloadedException"/> at once, taking none of them,
         /// when the silo already holds <see cref="JournalOptions.MaxPending"/> of the sector's records waiting to be sent.</summary>
-        public async Task<IReadOnlyList<JournalRecord>> AppendMany(IReadOnlyList<HubEvent> events) => await _calls.Append(events);
+        public Task<JournalRecord[]> AppendMany(IReadOnlyList<HubEvent> events) => _calls.Append(events);
     }
 }

@@ -69,7 +69,7 @@ public sealed class PatrolUnitGrain(IJournal journal, LogAppender appender, Time
         if (events.Count == 0) return [];
         var records = await _log.AppendMany(events);
         _last = records[^1];
-        HubMetrics.PositionsAccepted.Add(records.Count);
+        HubMetrics.PositionsAccepted.Add(records.Length);
         return [.. records.Select(r => new PositionAck(((PositionRecorded)r.Event).Report.Sequence, r.Cursor, r.RecordedAt))];
     }
 
