@@ -162,6 +162,8 @@ def main():
     subprocess.run(["dotnet", str(CLIENT), "--certs", str(work / "certs"), "certs", "init"], check=True, stdout=subprocess.DEVNULL)
     certs = work / "certs"
     def hub(port, *settings):
+        # A fresh data folder each run; a restart after --kill-after reuses the command, and so the data.
+        shutil.rmtree(work / f"hub-{port}", ignore_errors=True)
         return ["dotnet", args.hub_dll, "--Hub:Url", f"https://127.0.0.1:{port}", "--Hub:DataPath", str(work / f"hub-{port}"),
                 "--Hub:Certificates:Server", str(certs / "hub.pfx"), "--Hub:Certificates:UsCa", str(certs / "us-ca.crt"),
                 "--Hub:Certificates:MxCa", str(certs / "mx-ca.crt"),
@@ -196,8 +198,6 @@ def main():
         for name in names if number % 2 == 0 else names[::-1]:
             commands, ready, url = servers[name]
             commands = commands()
-            for data in work.glob("hub-745*/"):
-                shutil.rmtree(data)
             print(f"{name}: {args.pairs} pairs in {args.sector} at {args.rate} Hz for {args.duration}, window {args.window}"
                   + (f" (round {number + 1} of {args.rounds})" if args.rounds > 1 else ""), file=sys.stderr)
             servers_running = [start(f"{name}-{i}", command, work, ready) for i, command in enumerate(commands)]
@@ -261,9 +261,7 @@ def table(rounds, names, args):
     if len(rounds) < 2:
         return
     print(f"\nEach round, {' and '.join(names)}" + (" (ratio)" if others else "") + "\n")
-    key = [("acknowledged", "acknowledged", "{:,.0f}"), ("partner p99 ms", "delivery.p99_ms", "{:.1f}"),
-           (f"partner p99 ms, after {args.settle}", "settled_delivery.p99_ms", "{:.1f}"),
-           ("reconnects", "reconnects", "{:,.0f}"), ("server CPU-s / 1,000", "server_cpu_s_per_1000", "{:.3f}")]
+    key = [row for row in rows if row[1] in ("acknowledged", "delivery.p99_ms", "settled_delivery.p99_ms", "reconnects", "server_cpu_s_per_1000")]
     print("| round | " + " | ".join(label for label, _, _ in key) + " |")
     print("|---" * (len(key) + 1) + "|")
     for number, results in enumerate(rounds, 1):
