@@ -11,7 +11,7 @@ The flood, while the healthy pairs stream (each flooder its own identity, in the
     refused keep retrying, those admitted receive the sector's every event.
 The hub runs with its default limits. Every figure comes from the same hub process and the same machine.
 """
-import argparse, json, subprocess, sys, tempfile, time
+import argparse, json, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -77,6 +77,8 @@ def main():
         refusals = [json.loads(line) for line in audit if '"limit-refused"' in line]
     finally:
         stop(hub)
+    # The hub's journal and logs go once the run has succeeded; a failed run leaves them in the work folder.
+    shutil.rmtree(work)
 
     print(f"\n{args.pairs} healthy pairs in TCA at 1 Hz, {args.duration}; the flood: {args.flooders} pair(s) at 1,000 Hz a unit, "
           f"{args.watches} watches of one command\n")

@@ -15,7 +15,8 @@ over a cluster's silos; peak RSS is VmHWM, summed likewise. The load client's CP
 connecting included. With --rounds N the servers run N times, in alternating order, each time on fresh data; the table
 gives each figure's median over the rounds, and each ratio is the median of the rounds' own ratios (hub and relay of one
 round against each other, never across rounds), followed by the key figures of every round. Pass --json FILE to keep
-the raw figures of every round.
+the raw figures of every round. The work folder (servers' logs, journals, certificates) is removed after a run unless
+--keep is given; a run that fails keeps it, and says where.
 """
 import argparse, json, os, shutil, signal, sqlite3, statistics, subprocess, sys, tempfile, threading, time
 from pathlib import Path
@@ -153,12 +154,32 @@ def main():
     parser.add_argument("--hub-dll", default=str(HUB), help="another build of the hub to measure, e.g. an earlier commit's")
     parser.add_argument("--hub-setting", action="append", default=[], metavar="KEY=VALUE", help="a hub setting, e.g. Hub:UnitWindow=128 (repeatable)")
     parser.add_argument("--json", help="write the raw figures here")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (servers' logs, journals, certificates); it is kept anyway when a run fails")
     args = parser.parse_args()
 
     if not args.no_build:
         for project in ("src/Hub", "src/Cli", "bench/Relay"):
             subprocess.run(["dotnet", "build", "-c", "Release", "-v", "q", "--nologo", str(ROOT / project)], check=True, stdout=subprocess.DEVNULL)
+    names = args.servers.split(",")
     work = Path(tempfile.mkdtemp(prefix="patrolhub-bench-"))
+    try:
+        rounds = measure(args, names, work)
+    except BaseException:
+        # A server that did not start, or a run that failed or was interrupted: its logs and data are there to look into.
+        print(f"the servers' logs and data are kept in {work}", file=sys.stderr)
+        raise
+    if args.keep:
+        print(f"the servers' logs and data are in {work}", file=sys.stderr)
+    else:
+        # A 4,000-unit run leaves a journal of a few hundred MB; repeated runs would fill the disk.
+        shutil.rmtree(work)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"args": vars(args), "rounds": rounds}, indent=2))
+    table(rounds, names, args)
+
+
+def measure(args, names, work):
+    """Runs every round in the work folder and returns each round's reports, by server."""
     subprocess.run(["dotnet", str(CLIENT), "--certs", str(work / "certs"), "certs", "init"], check=True, stdout=subprocess.DEVNULL)
     certs = work / "certs"
     def hub(port, *settings):
@@ -190,7 +211,6 @@ def main():
         "hub-pg": (lambda: silos("hub-pg", 1), "PatrolHub listening", "https://127.0.0.1:7451"),
         "cluster": (lambda: silos("cluster", 2), "PatrolHub listening", "https://127.0.0.1:7451,https://127.0.0.1:7452"),
     }
-    names = args.servers.split(",")
     rounds = []
     for number in range(args.rounds):
         results = {}
@@ -208,9 +228,7 @@ def main():
                 for server in servers_running:
                     stop(server)
         rounds.append({name: results[name] for name in names})
-    if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "rounds": rounds}, indent=2))
-    table(rounds, names, args)
+    return rounds
 
 
 def get(report, path):
