@@ -26,23 +26,38 @@ public sealed class TempJournal : IAsyncDisposable
         _commitInterval = commitInterval ?? new JournalOptions().CommitInterval;
         _time = time ?? TimeProvider.System;
         Folder = Directory.CreateTempSubdirectory("patrolhub-journal-").FullName;
-        if (store == Postgres)
+        try
         {
-            var server = Environment.GetEnvironmentVariable("PATROLHUB_POSTGRES")
-                ?? throw new InvalidOperationException(
-                    "This test needs PostgreSQL: run 'eval \"$(scripts/services.sh start)\"' first (.ci/run does), which sets PATROLHUB_POSTGRES.");
-            _database = $"patrolhub_test_{Guid.NewGuid():N}";
-            using (var connection = new NpgsqlConnection(server))
+            if (store == Postgres)
             {
-                connection.Open();
-                using var create = new NpgsqlCommand($"CREATE DATABASE {_database}", connection);
-                create.ExecuteNonQuery();
+                _database = $"patrolhub_test_{Guid.NewGuid():N}";
+                _connectionString = CreateDatabase(_database);
             }
 
-            _connectionString = new NpgsqlConnectionStringBuilder(server) { Database = _database }.ConnectionString;
+            Journal = Open();
+        }
+        catch
+        {
+            // No journal, so no DisposeAsync: the folder goes now.
+            Directory.Delete(Folder, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>Creates the database on the test server and gives its connection string.</summary>
+    private static string CreateDatabase(string database)
+    {
+        var server = Environment.GetEnvironmentVariable("PATROLHUB_POSTGRES")
+            ?? throw new InvalidOperationException(
+                "This test needs PostgreSQL: run 'eval \"$(scripts/services.sh start)\"' first (.ci/run does), which sets PATROLHUB_POSTGRES.");
+        using (var connection = new NpgsqlConnection(server))
+        {
+            connection.Open();
+            using var create = new NpgsqlCommand($"CREATE DATABASE {database}", connection);
+            create.ExecuteNonQuery();
         }
 
-        Journal = Open();
+        return new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
     }
 
     public string Folder { get; }
