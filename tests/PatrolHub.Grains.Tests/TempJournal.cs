@@ -30,16 +30,17 @@ public sealed class TempJournal : IAsyncDisposable
         {
             if (store == Postgres)
             {
-                _database = $"patrolhub_test_{Guid.NewGuid():N}";
-                _connectionString = CreateDatabase(_database);
+                var database = $"patrolhub_test_{Guid.NewGuid():N}";
+                _connectionString = CreateDatabase(database);
+                _database = database;
             }
 
             Journal = Open();
         }
         catch
         {
-            // No journal, so no DisposeAsync: the folder goes now.
-            Directory.Delete(Folder, recursive: true);
+            // No journal, so no DisposeAsync: what was made goes now.
+            DeleteStore();
             throw;
         }
     }
@@ -86,14 +87,21 @@ public sealed class TempJournal : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Journal.DisposeAsync();
+        DeleteStore();
+    }
+
+    /// <summary>Deletes the folder and, for PostgreSQL, the database: once the journal is closed, or when it could not
+    /// be opened.</summary>
+    private void DeleteStore()
+    {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(Folder, recursive: true);
         if (_database is null) return;
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(Environment.GetEnvironmentVariable("PATROLHUB_POSTGRES"));
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE {_database} WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
+        using var connection = new NpgsqlConnection(Environment.GetEnvironmentVariable("PATROLHUB_POSTGRES"));
+        connection.Open();
+        using var drop = new NpgsqlCommand($"DROP DATABASE {_database} WITH (FORCE)", connection);
+        drop.ExecuteNonQuery();
     }
 
     private SqlJournal Open() => _connectionString is null
