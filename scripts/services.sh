@@ -9,8 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${PATROLHUB_SERVICES:-$PWD/.services}
-pg_port=${PATROLHUB_PG_PORT:-55432}
-redis_port=${PATROLHUB_REDIS_PORT:-56379}
+# Below Linux's ephemeral range (32768-60999), so a client socket of some other program cannot hold them.
+pg_port=${PATROLHUB_PG_PORT:-25432}
+redis_port=${PATROLHUB_REDIS_PORT:-26379}
 # Installed from Debian's packages when missing (as root, or with sudo).
 if [ "${1:-}" = start ] && { ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || ! command -v redis-server >/dev/null; }; then
   sudo=$([ "$(id -u)" = 0 ] || echo sudo)
@@ -37,9 +38,12 @@ case "${1:-}" in
     if [ ! -f "$root/pg/PG_VERSION" ]; then
       as "$bin/initdb" -D "$root/pg" -U postgres --auth=trust --no-sync >/dev/null
     fi
-    if ! as "$bin/pg_ctl" -D "$root/pg" status >/dev/null 2>&1; then
+    if as "$bin/pg_ctl" -D "$root/pg" status >/dev/null 2>&1; then
+      pg_port=$(sed -n 4p "$root/pg/postmaster.pid")   # already running: on the port it was started on
+    else
       as "$bin/pg_ctl" -D "$root/pg" -l "$root/pg/server.log" -w \
-        -o "-p $pg_port -k $root/pg -c listen_addresses=127.0.0.1 -c fsync=on" start >/dev/null
+        -o "-p $pg_port -k $root/pg -c listen_addresses=127.0.0.1 -c fsync=on" start >/dev/null \
+        || { echo "PostgreSQL did not start on port $pg_port: see $root/pg/server.log" >&2; exit 1; }
     fi
     as "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'patrolhub'" | grep -q 1 \
       || as "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE ROLE patrolhub LOGIN CREATEDB"
@@ -51,6 +55,8 @@ case "${1:-}" in
         as_redis redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$root/redis" --daemonize yes \
           --pidfile "$root/redis/redis.pid" --logfile "$root/redis/redis.log" --save "" --appendonly yes >/dev/null
         for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+        redis-cli -p "$redis_port" ping >/dev/null 2>&1 \
+          || { echo "Redis did not start on port $redis_port: see $root/redis/redis.log" >&2; exit 1; }
       fi
       echo "export PATROLHUB_REDIS='127.0.0.1:$redis_port'"
     fi

@@ -112,7 +112,7 @@ public sealed class ClusterSettings
 {
     public const string Section = "Cluster";
 
-    /// <summary>The StackExchange.Redis configuration, e.g. <c>127.0.0.1:56379</c>.</summary>
+    /// <summary>The StackExchange.Redis configuration, e.g. <c>127.0.0.1:26379</c>.</summary>
     public string? Redis { get; set; }
 
     /// <summary>The cluster the silo joins; silos with the same id and Redis form one.</summary>
