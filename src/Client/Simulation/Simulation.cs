@@ -81,7 +81,8 @@ public sealed class Simulation(HubConnectionOptions connection, DevelopmentPki p
         try
         {
             var welcomes = await ConnectAsync(units, options.ConnectPerSecond, sessions, cancellationToken);
-            progress?.WriteLine($"streaming: {options.Pairs} pairs in {string.Join(",", sectors.Select(s => s.Code))}, {sessions.Count} units connected; "
+            progress?.WriteLine($"streaming: {options.Pairs} pairs in {string.Join(",", sectors.Select(s => s.Code))}, "
+                + $"{sessions.Count} units connected in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s; "
                 + $"{options.RateHz} Hz each, window {options.Window}");
             started = Stopwatch.GetTimestamp();
             measured.SettledFrom = DateTimeOffset.UtcNow + options.Settle;
