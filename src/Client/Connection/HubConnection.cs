@@ -68,9 +68,9 @@ public sealed record HubConnectionOptions(Uri Hub, X509Certificate2? Identity, X
         // gRPC's own default: a hub busy enough to answer a ping late is still better kept than reconnected to.
         KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
         // TCP and TLS together. After a hub restart thousands of units handshake at once, and a handshake may wait its turn
-        // at the hub (Hub:HandshakeQueueWait, 10 s) and then take seconds more. With 10 s here, units gave up on handshakes the hub
-        // was about to finish and came back for another, which made the storm longer.
-        ConnectTimeout = TimeSpan.FromSeconds(20),
+        // at the hub (Hub:HandshakeQueueWait, 30 s) and then take seconds more; a unit that gave up sooner would only come
+        // back for another.
+        ConnectTimeout = TimeSpan.FromSeconds(40),
         SslOptions = new SslClientAuthenticationOptions
         {
             ClientCertificates = identity is null ? null : new X509CertificateCollection { identity },

@@ -35,11 +35,12 @@ public sealed class HubOptions
     public int HandshakeQueue { get; set; } = 8192;
 
     /// <summary>How long a connection may wait for a handshake slot before it is closed, and how long an open connection
-    /// may take to begin its handshake. The client library gives up on a connection after 20 s, handshake included, and
-    /// a handshake under load can take up to about 6 s once it has its slot. SIGKILL and restart with 4,000 units
-    /// streaming (bench/run.py --kill-after): with 6 s, every unit was back within 71–77 s, some after 7 attempts,
-    /// refused again and again; with 10 s, within 39–45 s and at most 4 attempts; with 15 s, 54–57 s.</summary>
-    public TimeSpan HandshakeQueueWait { get; set; } = TimeSpan.FromSeconds(10);
+    /// may take to begin its handshake. The client library gives up on a connection after 40 s, handshake included.
+    /// SIGKILL and restart with 4,000 units streaming (bench/run.py --kill-after), on one machine: with 10 s, 1,351
+    /// handshakes were refused after their wait and every unit was back within 49 s, some after 4 attempts; with 30 s,
+    /// none was refused, and every unit was back within 41–43 s, after at most 3. A connection waiting holds a socket and
+    /// its unread ClientHello, nothing more.</summary>
+    public TimeSpan HandshakeQueueWait { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Open streams (unit connections and sector watches); past it a new one gets RESOURCE_EXHAUSTED with a retry-after hint.</summary>
     public int MaxStreams { get; set; } = 25_000;
