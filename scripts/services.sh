@@ -54,8 +54,7 @@ case "${1:-}" in
       if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
         as_redis redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$root/redis" --daemonize yes \
           --pidfile "$root/redis/redis.pid" --logfile "$root/redis/redis.log" --save "" --appendonly yes >/dev/null
-        for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-        redis-cli -p "$redis_port" ping >/dev/null 2>&1 \
+        timeout 5 sh -c "until redis-cli -p $redis_port ping >/dev/null 2>&1; do sleep 0.1; done" \
           || { echo "Redis did not start on port $redis_port: see $root/redis/redis.log" >&2; exit 1; }
       fi
       echo "export PATROLHUB_REDIS='127.0.0.1:$redis_port'"

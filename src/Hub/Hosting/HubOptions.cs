@@ -35,11 +35,10 @@ public sealed class HubOptions
     public int HandshakeQueue { get; set; } = 8192;
 
     /// <summary>How long a connection may wait for a handshake slot before it is closed, and how long an open connection
-    /// may take to begin its handshake. The client library gives up on a connection after 40 s, handshake included.
-    /// SIGKILL and restart with 4,000 units streaming (bench/run.py --kill-after), on one machine: with 10 s, 1,351
-    /// handshakes were refused after their wait and every unit was back within 49 s, some after 4 attempts; with 30 s,
-    /// none was refused, and every unit was back within 41–43 s, after at most 3. A connection waiting holds a socket and
-    /// its unread ClientHello, nothing more.</summary>
+    /// may take to begin its handshake. In a restart storm a connection closed after its wait comes back only after a
+    /// backoff, so a wait that covers the whole queue (every unit handshaking at the hub's pace) means fewer attempts and
+    /// a shorter outage; a waiting connection holds only a socket and its unread ClientHello. The client library gives
+    /// up on a connection after 40 s, handshake included, so this stays below that by the time a handshake takes.</summary>
     public TimeSpan HandshakeQueueWait { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Open streams (unit connections and sector watches); past it a new one gets RESOURCE_EXHAUSTED with a retry-after hint.</summary>
