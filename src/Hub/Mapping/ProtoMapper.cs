@@ -159,7 +159,7 @@ internal static class ProtoMapper
     public static Proto.HubMessage ToHubMessage(Given given)
     {
         var m = new Proto.HubMessage { Cursor = (ulong)given.Cursor, DelayedCursor = (ulong)given.DelayedCursor, Delayed = given.Delayed };
-        Fill(given.Record, p => m.PartnerPosition = p, p => m.Pair = p, a => m.Alert = a, w => m.Warning = w);
+        Fill(given.Record, m, static (m, p) => m.PartnerPosition = p, static (m, p) => m.Pair = p, static (m, a) => m.Alert = a, static (m, w) => m.Warning = w);
         return m;
     }
 
@@ -167,7 +167,7 @@ internal static class ProtoMapper
     public static Proto.SectorUpdate ToSectorUpdate(Given given)
     {
         var m = new Proto.SectorUpdate { Cursor = (ulong)given.Cursor, DelayedCursor = (ulong)given.DelayedCursor, Delayed = given.Delayed };
-        Fill(given.Record, p => m.Position = p, p => m.Pair = p, a => m.Alert = a, w => m.Warning = w);
+        Fill(given.Record, m, static (m, p) => m.Position = p, static (m, p) => m.Pair = p, static (m, a) => m.Alert = a, static (m, w) => m.Warning = w);
         return m;
     }
 
@@ -175,22 +175,23 @@ internal static class ProtoMapper
     public static Proto.RecordedEvent ToRecordedEvent(JournalRecord record)
     {
         var m = new Proto.RecordedEvent { Cursor = (ulong)record.Cursor, RecordedAt = Timestamp.FromDateTimeOffset(record.RecordedAt) };
-        Fill(record, p => m.Position = p, p => m.Pair = p, a => m.Alert = a, w => m.Warning = w);
+        Fill(record, m, static (m, p) => m.Position = p, static (m, p) => m.Pair = p, static (m, a) => m.Alert = a, static (m, w) => m.Warning = w);
         return m;
     }
 
     /// <summary>Sets the message for a recorded event in the oneof of the stream that carries it: the one mapping every
     /// stream shares. Every kind of event has one: an event the hub records but cannot send would be lost to its
-    /// subscribers without a word.</summary>
-    private static void Fill(
-        JournalRecord record, Action<Proto.Position> position, Action<Proto.Pair> pair, Action<Proto.Alert> alert, Action<Proto.DriftWarning> warning)
+    /// subscribers without a word. The setters are static lambdas, so a message delivered costs no delegates.</summary>
+    private static void Fill<TMessage>(
+        JournalRecord record, TMessage m, Action<TMessage, Proto.Position> position, Action<TMessage, Proto.Pair> pair,
+        Action<TMessage, Proto.Alert> alert, Action<TMessage, Proto.DriftWarning> warning)
     {
         switch (record.Event)
         {
-            case PositionRecorded: position(ToProto(record)); break;
-            case PairChanged changed: pair(ToProto(changed.Pair)); break;
-            case AlertChanged changed: alert(AlertMapper.ToProto(changed)); break;
-            case DriftWarning drift: warning(ToProto(drift)); break;
+            case PositionRecorded: position(m, ToProto(record)); break;
+            case PairChanged changed: pair(m, ToProto(changed.Pair)); break;
+            case AlertChanged changed: alert(m, AlertMapper.ToProto(changed)); break;
+            case DriftWarning drift: warning(m, ToProto(drift)); break;
             default: throw new InvalidOperationException($"a recorded {record.Event.GetType().Name} has no protobuf mapping.");
         }
     }

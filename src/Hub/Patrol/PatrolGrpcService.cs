@@ -168,7 +168,7 @@ internal sealed class PatrolGrpcService(
             {
                 var acks = await grain.ReportMany(done == 0 ? positions : positions[done..]);
                 if (acks.Count == 0) acks = [await grain.Report(positions[done])];
-                foreach (var ack in acks) await outbound.WriteAsync(ToMessage(ack), cancellationToken);
+                for (var i = 0; i < acks.Count; i++) await outbound.WriteAsync(ToMessage(acks[i]), cancellationToken);
                 done += acks.Count;
             }
         }
