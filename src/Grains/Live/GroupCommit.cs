@@ -41,7 +41,7 @@ internal sealed class GroupCommit<TItem, TResult>(
 
     private async Task SendAsync()
     {
-        var parts = new List<(Call Call, int Count)>();
+        var parts = new List<(Call Call, int From, int Count)>();
         while (true)
         {
             // A new list each time: the sender may hold on to it (an in-silo grain call passes it as it is).
@@ -54,7 +54,7 @@ internal sealed class GroupCommit<TItem, TResult>(
                 {
                     var count = Math.Min(call.Items.Count - call.Sent, maxBatch - batch.Count);
                     for (var i = call.Sent; i < call.Sent + count; i++) batch.Add(call.Items[i]);
-                    parts.Add((call, count));
+                    parts.Add((call, call.Sent, count));
                     call.Sent += count;
                     if (call.Sent == call.Items.Count) _waiting.Dequeue();
                 }
@@ -84,17 +84,16 @@ internal sealed class GroupCommit<TItem, TResult>(
                     }
                 }
 
-                foreach (var (call, _) in parts) call.Done.TrySetException(e);
+                foreach (var (call, _, _) in parts) call.Done.TrySetException(e);
                 continue;
             }
 
             var at = 0;
-            foreach (var (call, count) in parts)
+            foreach (var (call, from, count) in parts)
             {
-                for (var i = 0; i < count; i++) call.Results[call.Completed + i] = results[at + i];
+                for (var i = 0; i < count; i++) call.Results[from + i] = results[at + i];
                 at += count;
-                call.Completed += count;
-                if (call.Completed == call.Items.Count) call.Done.TrySetResult(call.Results);
+                if (from + count == call.Items.Count) call.Done.TrySetResult(call.Results);
             }
         }
     }
@@ -105,7 +104,7 @@ internal sealed class GroupCommit<TItem, TResult>(
         public TResult[] Results { get; } = new TResult[items.Count];
         public TaskCompletionSource<TResult[]> Done { get; } = new();
 
-        /// <summary>Items taken into batches, and items with results.</summary>
-        public int Sent, Completed;
+        /// <summary>Items taken into batches so far.</summary>
+        public int Sent;
     }
 }

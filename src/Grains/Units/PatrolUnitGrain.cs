@@ -70,9 +70,7 @@ public sealed class PatrolUnitGrain(IJournal journal, LogAppender appender, Time
         var records = await _log.AppendMany(events);
         _last = records[^1];
         HubMetrics.PositionsAccepted.Add(records.Length);
-        var acks = new PositionAck[records.Length];
-        for (var i = 0; i < acks.Length; i++) acks[i] = new PositionAck(((PositionRecorded)records[i].Event).Report.Sequence, records[i].Cursor, records[i].RecordedAt);
-        return acks;
+        return Array.ConvertAll(records, static r => new PositionAck(((PositionRecorded)r.Event).Report.Sequence, r.Cursor, r.RecordedAt));
     }
 
     public async Task OnPairChanged(JournalRecord record)
