@@ -7,8 +7,9 @@ public sealed class GroupCommitTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>A sender whose batches the test sees arrive and then lets finish, one at a time. The first append sends at
-    /// once, on its own thread, so what is appended next waits for the following batch.</summary>
+    /// <summary>A sender whose batches the test sees arrive and then lets finish, one at a time. The first append starts
+    /// sending at once and its batch stays unfinished until the test says, so what is appended next waits for the
+    /// following batch.</summary>
     private sealed class Sender
     {
         private readonly Channel<(List<int> Batch, TaskCompletionSource<IReadOnlyList<string>> Done)> _batches = Channel.CreateUnbounded<(List<int>, TaskCompletionSource<IReadOnlyList<string>>)>();
