@@ -108,11 +108,44 @@ public sealed class HubFixture : IAsyncLifetime
         ["Orleans:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
+    /// <summary>A loopback port free now for a server to bind. Taken above the OS's ephemeral range, not from it:
+    /// the port is released before the server binds it, and meanwhile any of the tests' outgoing connections could
+    /// take an ephemeral one as its source port. Each call in this process gets a different port.</summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (PortLock)
+        {
+            for (var tries = 0; tries < Ports.Count; tries++)
+            {
+                var port = Ports.First + (_nextPort++ % Ports.Count);
+                try
+                {
+                    using var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                    return port;
+                }
+                catch (SocketException)
+                {
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"No free loopback port in {Ports.First}-{Ports.First + Ports.Count - 1}.");
+    }
+
+    private static readonly Lock PortLock = new();
+    private static readonly (int First, int Count) Ports = AboveEphemeral();
+
+    // A random first port, so two test processes at once rarely try the same ones.
+    private static int _nextPort = Random.Shared.Next(Ports.Count);
+
+    private static (int First, int Count) AboveEphemeral()
+    {
+        const string path = "/proc/sys/net/ipv4/ip_local_port_range";
+        var top = File.Exists(path)
+            ? int.Parse(File.ReadAllText(path).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture)
+            : 60999;
+        return top <= 64535 ? (top + 1, 65535 - top) : (20000, 10000);
     }
 }
 
