@@ -118,15 +118,7 @@ public sealed class HubFixture : IAsyncLifetime
             for (var tries = 0; tries < Ports.Count; tries++)
             {
                 var port = Ports.First + (_nextPort++ % Ports.Count);
-                try
-                {
-                    using var listener = new TcpListener(IPAddress.Loopback, port);
-                    listener.Start();
-                    return port;
-                }
-                catch (SocketException)
-                {
-                }
+                if (CanBind(port)) return port;
             }
         }
 
@@ -139,13 +131,29 @@ public sealed class HubFixture : IAsyncLifetime
     // A random first port, so two test processes at once rarely try the same ones.
     private static int _nextPort = Random.Shared.Next(Ports.Count);
 
+    /// <summary>The ports above the ephemeral range, or 12000-21999 where that range reaches the top: then no port is
+    /// safe from source ports, and those at least miss the hub's and the test services' default ports.</summary>
     private static (int First, int Count) AboveEphemeral()
     {
         const string path = "/proc/sys/net/ipv4/ip_local_port_range";
         var top = File.Exists(path)
             ? int.Parse(File.ReadAllText(path).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture)
             : 60999;
-        return top <= 64535 ? (top + 1, 65535 - top) : (20000, 10000);
+        return top <= 64535 ? (top + 1, 65535 - top) : (12000, 10000);
+    }
+
+    private static bool CanBind(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }
 
