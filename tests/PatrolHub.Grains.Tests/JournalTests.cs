@@ -66,6 +66,24 @@ public sealed class JournalTests
     }
 
     [Fact]
+    public async Task While_appends_go_on_the_SQLite_write_ahead_log_is_copied_into_the_file_and_starts_over()
+    {
+        // The writer never checkpoints by itself (wal_autocheckpoint=0): without the journal's own checkpoints, every
+        // page of every commit would stay in the log, which would end larger than the file.
+        await using var temp = new TempJournal(walCheckpointInterval: TimeSpan.FromMilliseconds(20));
+        var head = LogHead.Empty;
+        for (var commit = 0; commit < 300; commit++)
+            head = await AppendAsync(temp.Journal, Tca, head, Enumerable.Range(commit * 20 + 1, 20).Select(i => Events.Position(Us, i, partner: Mx)));
+
+        var file = new FileInfo(temp.Path).Length;
+        var log = new FileInfo(temp.Path + "-wal").Length;
+        Assert.True(log < file / 4, $"the write-ahead log is {log:N0} bytes against the file's {file:N0}");
+        Assert.Equal(6000, head.Cursor);
+        await temp.ReopenAsync();
+        Assert.Equal(head, await temp.Journal.ReadHeadAsync(Tca));
+    }
+
+    [Fact]
     public async Task A_payload_is_stored_in_SQLite_as_the_JSON_text_that_was_hashed()
     {
         await using var temp = new TempJournal();

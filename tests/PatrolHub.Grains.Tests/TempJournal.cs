@@ -17,13 +17,16 @@ public sealed class TempJournal : IAsyncDisposable
     private readonly string? _database;
     private readonly string? _connectionString;
     private readonly TimeSpan _commitInterval;
+    private readonly TimeSpan _walCheckpointInterval;
     private readonly TimeProvider _time;
 
     /// <param name="commitInterval">The journal's <see cref="JournalOptions.CommitInterval"/>; the default's if null.</param>
     /// <param name="time">The clock the commit interval is kept by.</param>
-    public TempJournal(string store = Sqlite, TimeSpan? commitInterval = null, TimeProvider? time = null)
+    /// <param name="walCheckpointInterval">The journal's <see cref="JournalOptions.WalCheckpointInterval"/>; the default's if null.</param>
+    public TempJournal(string store = Sqlite, TimeSpan? commitInterval = null, TimeProvider? time = null, TimeSpan? walCheckpointInterval = null)
     {
         _commitInterval = commitInterval ?? new JournalOptions().CommitInterval;
+        _walCheckpointInterval = walCheckpointInterval ?? new JournalOptions().WalCheckpointInterval;
         _time = time ?? TimeProvider.System;
         Folder = Directory.CreateTempSubdirectory("patrolhub-journal-").FullName;
         try
@@ -109,6 +112,6 @@ public sealed class TempJournal : IAsyncDisposable
         : new PostgresJournal(Options.Create(Settings()), NullLogger<PostgresJournal>.Instance, _time);
 
     private JournalOptions Settings() => _connectionString is null
-        ? new JournalOptions { Path = Path, CommitInterval = _commitInterval }
+        ? new JournalOptions { Path = Path, CommitInterval = _commitInterval, WalCheckpointInterval = _walCheckpointInterval }
         : new JournalOptions { Store = Postgres, ConnectionString = _connectionString, CommitInterval = _commitInterval };
 }

@@ -26,6 +26,10 @@ public sealed class JournalOptions
     /// than one per record; each acknowledgement may wait this much longer.</summary>
     public TimeSpan CommitInterval { get; set; } = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>With SQLite: how often the write-ahead log is copied back into the file, on a connection and thread of
+    /// their own rather than inside a commit, which would hold up every append waiting for it.</summary>
+    public TimeSpan WalCheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The first setting that is wrong, as a sentence naming its key, or null.</summary>
     public string? Validate() =>
         !IsPostgres && !Store.Equals("sqlite", StringComparison.OrdinalIgnoreCase) ? $"{Section}:Store must be sqlite or postgres; it is '{Store}'."
@@ -33,6 +37,8 @@ public sealed class JournalOptions
         : string.IsNullOrWhiteSpace(Path) ? $"{Section}:Path must name a file."
         : MaxBatch < 1 ? $"{Section}:MaxBatch must be at least 1; it is {MaxBatch}."
         : CommitInterval < TimeSpan.Zero || CommitInterval > TimeSpan.FromSeconds(1) ? $"{Section}:CommitInterval must be between 0 and 1 second; it is {CommitInterval}."
+        : WalCheckpointInterval < TimeSpan.FromMilliseconds(10) || WalCheckpointInterval > TimeSpan.FromMinutes(1)
+            ? $"{Section}:WalCheckpointInterval must be between 10 milliseconds and 1 minute; it is {WalCheckpointInterval}."
         : MaxPending < MaxBatch ? $"{Section}:MaxPending must be at least {Section}:MaxBatch ({MaxBatch}); it is {MaxPending}."
         : null;
 }

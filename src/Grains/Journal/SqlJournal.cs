@@ -71,6 +71,11 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
     {
     }
 
+    /// <summary>Runs on the writer after each commit, once its appends are completed.</summary>
+    protected virtual void Committed(DbConnection writer)
+    {
+    }
+
     /// <summary>Names the index a query should use, where the store needs telling.</summary>
     protected virtual string Use(string index) => "";
 
@@ -356,6 +361,8 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
                     batch[i].Completion.TrySetResult();
                 }
             }
+
+            Committed(_writer);
         }
     }
 

@@ -58,12 +58,10 @@ internal static class SqliteSchema
     /// <summary>Settings of the writer's connection, which SQLite does not keep in the file: every commit is on disk
     /// before it is acknowledged (synchronous=FULL), and the pages appends keep touching (the ends of each sector's log
     /// and of each unit's index entries: several thousand at a busy border) stay in its cache rather than being read
-    /// back from the operating system on every commit. The write-ahead log is copied back into the file (a checkpoint,
-    /// run by the commit that finds the log past the limit, and so holding up the appends waiting for the next one) once
-    /// it holds 16,384 pages (64 MiB), not SQLite's default 1,000: a busy border rewrites the same index pages in commit
-    /// after commit, and a longer log copies each back once for many of its rewrites.</summary>
+    /// back from the operating system on every commit. The writer never copies the write-ahead log back into the file
+    /// by itself (wal_autocheckpoint=0): <see cref="SqliteJournal"/> does that on a connection of its own.</summary>
     public static void ConfigureWriter(SqliteConnection connection) =>
-        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;");
+        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;");
 
     /// <summary>Refuses a file this build cannot read; returns its schema version (0 for a new file).</summary>
     public static long Check(SqliteConnection connection)
