@@ -71,6 +71,11 @@ public abstract partial class SqlJournal : IJournal, IAsyncDisposable
     {
     }
 
+    protected ILogger Logger => _logger;
+
+    /// <summary>Cancelled when the journal starts closing.</summary>
+    protected CancellationToken Closing => _closing.Token;
+
     /// <summary>Runs on the writer after each commit, once its appends are completed.</summary>
     protected virtual void Committed(DbConnection writer)
     {

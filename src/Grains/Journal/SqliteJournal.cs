@@ -13,9 +13,7 @@ public sealed partial class SqliteJournal : SqlJournal
 {
     private readonly string _path;
     private readonly string _connectionString;
-    private readonly ILogger _logger;
     private readonly TimeSpan _walCheckpointInterval;
-    private readonly CancellationTokenSource _closing = new();
     private readonly Thread? _checkpoints;
     private int _checkpointed;
     private sqlite3_stmt? _insert;
@@ -29,7 +27,6 @@ public sealed partial class SqliteJournal : SqlJournal
     private SqliteJournal(string file, bool readOnly, TimeSpan commitInterval, TimeSpan walCheckpointInterval, TimeProvider time, ILogger logger)
         : base(logger, commitInterval, time)
     {
-        _logger = logger;
         _walCheckpointInterval = walCheckpointInterval;
         _path = Path.GetFullPath(file);
         if (readOnly && !File.Exists(_path)) throw new FileNotFoundException($"There is no journal file '{_path}'.", _path);
@@ -120,23 +117,17 @@ public sealed partial class SqliteJournal : SqlJournal
         {
             using var connection = new SqliteConnection(new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString());
             connection.Open();
-            using (var command = connection.CreateCommand())
+            SqliteSchema.ConfigureCheckpointer(connection);
+            while (!Closing.WaitHandle.WaitOne(_walCheckpointInterval))
             {
-                // The file is on disk before the log is started over.
-                command.CommandText = "PRAGMA synchronous = FULL;";
-                command.ExecuteNonQuery();
-            }
-
-            while (!_closing.Token.WaitHandle.WaitOne(_walCheckpointInterval))
-            {
-                var rc = raw.sqlite3_wal_checkpoint_v2(connection.Handle!, "main", raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
+                var rc = Checkpoint(connection);
                 if (rc == raw.SQLITE_OK) Volatile.Write(ref _checkpointed, 1);
-                else if (rc != raw.SQLITE_BUSY) Log.CheckpointFailed(_logger, rc, raw.sqlite3_errstr(rc).utf8_to_string(), _path);
+                else if (rc != raw.SQLITE_BUSY) Log.CheckpointFailed(Logger, rc, raw.sqlite3_errstr(rc).utf8_to_string(), _path);
             }
         }
         catch (Exception e)
         {
-            Log.CheckpointsStopped(_logger, e, _path);
+            Log.CheckpointsStopped(Logger, e, _path);
         }
     }
 
@@ -145,15 +136,18 @@ public sealed partial class SqliteJournal : SqlJournal
     /// had a commit newer than its last checkpoint would never start over, and would grow without end.</summary>
     protected override void Committed(DbConnection writer)
     {
-        if (Interlocked.Exchange(ref _checkpointed, 0) == 1)
-            raw.sqlite3_wal_checkpoint_v2(((SqliteConnection)writer).Handle!, "main", raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
+        if (Interlocked.Exchange(ref _checkpointed, 0) == 1) Checkpoint((SqliteConnection)writer);
     }
+
+    /// <summary>A passive checkpoint: copies what it can without waiting for any lock; SQLITE_BUSY if one is running.</summary>
+    private static int Checkpoint(SqliteConnection connection) =>
+        raw.sqlite3_wal_checkpoint_v2(connection.Handle!, "main", raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
 
     public override async ValueTask DisposeAsync()
     {
-        await _closing.CancelAsync();
-        _checkpoints?.Join();
+        // Closing stops the checkpoints too; they end before the pool is cleared, whose last close folds the log in.
         await base.DisposeAsync();
+        _checkpoints?.Join();
         _insert?.Dispose();
         // With the pooled readers closed too, the last close folds the write-ahead log into the file, so a copy of
         // the file alone is the whole record.

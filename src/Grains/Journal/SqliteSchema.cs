@@ -63,6 +63,9 @@ internal static class SqliteSchema
     public static void ConfigureWriter(SqliteConnection connection) =>
         Execute(connection, "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;");
 
+    /// <summary>Settings of the checkpointing connection: the file is on disk before the log is started over.</summary>
+    public static void ConfigureCheckpointer(SqliteConnection connection) => Execute(connection, "PRAGMA synchronous = FULL;");
+
     /// <summary>Refuses a file this build cannot read; returns its schema version (0 for a new file).</summary>
     public static long Check(SqliteConnection connection)
     {
